@@ -1,0 +1,161 @@
+"""The ``influencer-sim`` command.
+
+Each subcommand is a function ``cmd_NAME(args) -> exit code`` registered in
+:func:`build_parser`. A user's mistake (a bad scenario, a missing file, an output folder in
+use) prints one line, ``influencer-sim: error: ...``, and exits with status 2; nothing is
+left half-written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from .config import ConfigError, load_config, parameter_rows
+
+__all__ = ["UserError", "build_parser", "main"]
+
+
+class UserError(Exception):
+    """A mistake in what the user asked for; printed as one line, exit status 2."""
+
+
+def _fail(msg: str) -> int:
+    print(f"influencer-sim: error: {msg}", file=sys.stderr)
+    return 2
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Run a scenario and write its results."""
+    from .outputs import OutputExistsError, write_run
+    from .runner import run
+
+    cfg = load_config(args.config, args.set or [])
+    if args.engine:
+        cfg = cfg.replace(run=_replace(cfg.run, engine=args.engine))
+    out = Path(args.out) if args.out else Path("results") / Path(args.config).stem
+    if out.is_dir() and any(out.iterdir()) and not args.overwrite:
+        raise OutputExistsError(
+            f"{out}: already holds results; pass --overwrite to replace them or --out DIR"
+        )
+    result = run(cfg, seed=args.seed, steps=args.steps, progress=not args.quiet)
+    write_run(result, out, fmt=args.format, overwrite=args.overwrite)
+    if not args.quiet:
+        s = result.summary
+        print(
+            f"wrote {out}/ ({result.config.run.steps} days, seed {result.seed}, "
+            f"{result.wall_time:.1f} s)"
+        )
+        print(
+            json.dumps(
+                {
+                    k: s[k]
+                    for k in (
+                        "engagement_rate_by_tier",
+                        "return_per_dollar",
+                        "return_per_dollar_by_strategy",
+                        "follower_retention",
+                    )
+                },
+                indent=2,
+            )
+        )
+    return 0
+
+
+def _replace(obj, **kw):
+    import dataclasses
+
+    return dataclasses.replace(obj, **kw)
+
+
+def cmd_params(args: argparse.Namespace) -> int:
+    """Print the parameter table (Markdown) generated from the config declarations."""
+    print(parameter_table_markdown())
+    return 0
+
+
+def parameter_table_markdown() -> str:
+    """Markdown table of every parameter: key, default, range, unit, meaning, source."""
+    lines = [
+        "| key | default | allowed | unit | meaning | source |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for r in parameter_rows():
+        cells = [f"`{r['key']}`", r["default"], r["range"], r["unit"], r["meaning"], r["source"]]
+        lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+    return "\n".join(lines)
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    """Measure the engines (see ``bench.py``)."""
+    from .bench import main as bench_main
+
+    return bench_main(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="influencer-sim",
+        description="Agent-based simulation of the influencer-marketing market.",
+    )
+    sub = p.add_subparsers(dest="command", required=True)
+
+    r = sub.add_parser("run", help="run a scenario and write its results")
+    r.add_argument("config", help="scenario file, e.g. configs/baseline.toml")
+    r.add_argument("--seed", type=int, help="seed (default: run.seed of the scenario)")
+    r.add_argument("--steps", type=int, help="days to simulate (default: run.steps)")
+    r.add_argument("--out", help="output folder (default: results/<scenario name>)")
+    r.add_argument(
+        "--set",
+        action="append",
+        metavar="SECTION.KEY=VALUE",
+        help="override a scenario value; repeatable",
+    )
+    r.add_argument(
+        "--engine",
+        choices=("vectorized", "reference"),
+        help="follower engine (default: run.engine)",
+    )
+    r.add_argument(
+        "--format",
+        choices=("parquet", "csv"),
+        default="parquet",
+        help="table format (default parquet)",
+    )
+    r.add_argument(
+        "--overwrite", action="store_true", help="replace results already in the output folder"
+    )
+    r.add_argument("--quiet", action="store_true", help="no progress bar or summary")
+    r.set_defaults(func=cmd_run)
+
+    b = sub.add_parser("bench", help="measure engine speed and memory")
+    b.add_argument(
+        "--quick",
+        action="store_true",
+        help="small sizes, for a smoke test (not the published figures)",
+    )
+    b.set_defaults(func=cmd_bench)
+
+    pr = sub.add_parser("params", help="print the parameter table (Markdown)")
+    pr.set_defaults(func=cmd_params)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    from .outputs import OutputExistsError
+
+    try:
+        return args.func(args)
+    except (ConfigError, UserError, OutputExistsError) as err:
+        return _fail(str(err))
+    except KeyboardInterrupt:
+        return _fail("interrupted; nothing was written")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

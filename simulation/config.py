@@ -1,0 +1,735 @@
+"""Scenario configuration: typed, frozen, validated parameter objects.
+
+A scenario is a TOML file with one table per section below. Every parameter is declared
+once, here, with its default, allowed range, unit, meaning and source; the parameter table in
+``docs/ODD.md`` and the config reference in ``docs/CONFIG.md`` are generated from these
+declarations (``influencer-sim params``), so the code and the description cannot disagree.
+
+Errors in a scenario raise :class:`ConfigError` with one line naming the key and what is
+allowed; the command line prints that line and exits with status 2.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import itertools
+import math
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+__all__ = [
+    "SECTIONS",
+    "TIERS",
+    "Config",
+    "ConfigError",
+    "apply_overrides",
+    "config_from_dict",
+    "config_hash",
+    "config_to_dict",
+    "config_to_toml",
+    "load_config",
+    "parameter_rows",
+    "parse_override",
+]
+
+#: Influencer tiers, smallest first. Boundaries are parameters of ``[influencers]``.
+TIERS: tuple[str, ...] = ("nano", "micro", "mid", "macro", "celebrity")
+
+
+class ConfigError(ValueError):
+    """A scenario value that is missing, unknown, of the wrong type or out of range."""
+
+
+def P(
+    default: Any,
+    doc: str,
+    *,
+    lo: float | None = None,
+    hi: float | None = None,
+    lo_open: bool = False,
+    choices: tuple[str, ...] | None = None,
+    unit: str = "",
+    source: str = "assumption",
+) -> Any:
+    """Declare one parameter: default, allowed range or choices, unit, meaning, source."""
+    meta = {
+        "doc": doc,
+        "lo": lo,
+        "hi": hi,
+        "lo_open": lo_open,
+        "choices": choices,
+        "unit": unit,
+        "source": source,
+    }
+    if isinstance(default, (list, tuple)):
+        return field(default=tuple(default), metadata=meta)
+    return field(default=default, metadata=meta)
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """How long and with what engine a run goes."""
+
+    steps: int = P(365, "Number of steps (days) to simulate.", lo=1, hi=100_000, unit="days")
+    seed: int = P(0, "Root seed of the run's one numpy Generator.", lo=0, hi=2**63 - 1)
+    engine: str = P(
+        "vectorized",
+        "Follower engine: 'vectorized' (numpy over arrays) or 'reference' "
+        "(one Follower.step() per agent, the test oracle).",
+        choices=("vectorized", "reference"),
+    )
+    period: int = P(
+        7,
+        "Days per market period: brands plan, deals run and prices adjust once per period.",
+        lo=1,
+        hi=365,
+        unit="days",
+    )
+
+
+@dataclass(frozen=True)
+class GraphConfig:
+    """Follower-to-follower ties (who tells whom)."""
+
+    kind: str = P(
+        "barabasi_albert",
+        "Generator of follower ties, or a file format to load.",
+        choices=(
+            "barabasi_albert",
+            "watts_strogatz",
+            "topic_blocks",
+            "complete",
+            "path",
+            "balanced_tree",
+            "karate",
+            "edgelist",
+            "graphml",
+        ),
+        source="Barabasi & Albert 1999; Watts & Strogatz 1998; Holland et al. 1983 (SBM)",
+    )
+    m: int = P(3, "Barabasi-Albert: ties each new follower makes.", lo=1, hi=1000)
+    k: int = P(6, "Watts-Strogatz: ring neighbours of each follower (even).", lo=2, hi=1000)
+    rewire: float = P(0.1, "Watts-Strogatz: probability a tie is rewired.", lo=0, hi=1)
+    mean_degree: float = P(
+        6.0, "Topic blocks: expected ties per follower.", lo=0, hi=1000, lo_open=True
+    )
+    homophily: float = P(
+        0.8, "Topic blocks: share of a follower's ties within its own topic.", lo=0, hi=1
+    )
+    branching: int = P(2, "Balanced tree: children per node.", lo=1, hi=1000)
+    file: str = P(
+        "",
+        "Edge list or GraphML file (kind 'edgelist' or 'graphml'); "
+        "relative paths are taken from the scenario file's folder.",
+    )
+    array_threshold: int = P(
+        200_000,
+        "Above this many followers, generators write straight into arrays instead of networkx "
+        "(same algorithm; networkx costs about 440 bytes per tie).",
+        lo=0,
+        hi=10**9,
+        unit="followers",
+        source="measured (BRIEF.md)",
+    )
+
+
+@dataclass(frozen=True)
+class PopulationConfig:
+    """Followers: how many, what they care about and how they react."""
+
+    n_followers: int = P(20_000, "Simulated followers.", lo=1, hi=50_000_000, unit="agents")
+    n_topics: int = P(8, "Number of topics (niches and product categories).", lo=1, hi=64)
+    interest_concentration: float = P(
+        0.3,
+        "Dirichlet concentration of a follower's secondary interests; interest in the primary "
+        "topic is 1 and others are scaled to it (smaller = narrower interests).",
+        lo=0,
+        hi=100,
+        lo_open=True,
+    )
+    susceptibility_mean: float = P(
+        0.82,
+        "Mean susceptibility: probability of acting on a fully trusted, on-topic recommendation "
+        "one has engaged with.",
+        lo=0,
+        hi=1,
+        source="Experticity / Keller Fay 2016 (82% highly likely to follow a micro "
+        "influencer's recommendation)",
+    )
+    susceptibility_concentration: float = P(
+        8.0, "Beta concentration of susceptibility across followers.", lo=0, hi=1e6, lo_open=True
+    )
+    sensitivity_mean: float = P(
+        1.0, "Mean sensitivity to commercial content (multiplies trust erosion).", lo=0, hi=100
+    )
+    sensitivity_sigma: float = P(
+        0.5, "Log-normal spread of sensitivity across followers.", lo=0, hi=5
+    )
+
+
+@dataclass(frozen=True)
+class InfluencerConfig:
+    """Influencers by tier, their audiences, posting and pricing."""
+
+    n_nano: int = P(10, "Nano influencers (< micro_min followers).", lo=0, hi=1_000_000)
+    n_micro: int = P(60, "Micro influencers.", lo=0, hi=1_000_000)
+    n_mid: int = P(12, "Mid-tier influencers.", lo=0, hi=1_000_000)
+    n_macro: int = P(4, "Macro influencers.", lo=0, hi=1_000_000)
+    n_celebrity: int = P(2, "Celebrities.", lo=0, hi=1_000_000)
+    nano_min: int = P(
+        100, "Smallest audience drawn for a nano influencer.", lo=1, hi=10**9, unit="followers"
+    )
+    micro_min: int = P(
+        500,
+        "Tier boundary nano/micro.",
+        lo=1,
+        hi=10**9,
+        unit="followers",
+        source="seed article (micro = 500 to 5,000)",
+    )
+    mid_min: int = P(
+        5_000, "Tier boundary micro/mid.", lo=1, hi=10**9, unit="followers", source="seed article"
+    )
+    macro_min: int = P(50_000, "Tier boundary mid/macro.", lo=1, hi=10**9, unit="followers")
+    celebrity_min: int = P(
+        500_000,
+        "Tier boundary macro/celebrity.",
+        lo=1,
+        hi=10**9,
+        unit="followers",
+        source="Klear (over 500k)",
+    )
+    celebrity_max: int = P(
+        5_000_000, "Largest audience drawn for a celebrity.", lo=1, hi=10**10, unit="followers"
+    )
+    audience_exponent: float = P(
+        2.28,
+        "Power-law exponent of audience sizes within a tier.",
+        lo=1,
+        hi=10,
+        lo_open=True,
+        source="Kwak et al. 2010 (Twitter followings, about 2.28)",
+    )
+    audience_cap: int = P(
+        2_000,
+        "Largest simulated audience per influencer. A larger real audience is sampled: each "
+        "simulated follow edge stands for followers/cap real followers.",
+        lo=1,
+        hi=50_000_000,
+        unit="follow edges",
+    )
+    homophily_small: float = P(
+        0.9,
+        "Share of a micro_min-sized audience drawn from the influencer's own topic.",
+        lo=0,
+        hi=1,
+        source="seed article (smaller audiences are topical)",
+    )
+    homophily_large: float = P(
+        0.2,
+        "Share of a celebrity_max-sized audience drawn from the influencer's own topic "
+        "(log-linear in between).",
+        lo=0,
+        hi=1,
+    )
+    authenticity_mean: float = P(
+        0.6, "Mean authenticity: high = few deals, refuses off-topic products.", lo=0, hi=1
+    )
+    authenticity_concentration: float = P(
+        4.0, "Beta concentration of authenticity.", lo=0, hi=1e6, lo_open=True
+    )
+    post_prob: float = P(0.7, "Probability an influencer posts on a given day.", lo=0, hi=1)
+    sponsored_cap: int = P(
+        3,
+        "Most sponsored posts an influencer accepts per period (the cap).",
+        lo=0,
+        hi=365,
+        unit="posts/period",
+    )
+    price_per_k: float = P(
+        25.0,
+        "Price of a sponsored post at 1,000 followers, before demand and quality.",
+        lo=0,
+        hi=1e6,
+        unit="$",
+        source="fit to Klear ($41 at 500-5k, $3,138 over 500k)",
+    )
+    price_exponent: float = P(
+        0.7,
+        "Follower elasticity of price (recognition).",
+        lo=0,
+        hi=2,
+        source="fit to Klear; Mediakix 2017 ($10 per 1,000 followers) is exponent 1",
+    )
+    price_quality_elasticity: float = P(
+        0.5, "Elasticity of price to engagement relative to the size norm.", lo=0, hi=5
+    )
+    price_demand_rate: float = P(
+        0.15, "Price response to excess demand: m *= exp(rate*(offers-cap)/cap).", lo=0, hi=5
+    )
+    price_demand_max: float = P(4.0, "Largest demand multiplier.", lo=1, hi=1000)
+    price_demand_min: float = P(0.5, "Smallest demand multiplier.", lo=0, hi=1, lo_open=True)
+
+
+@dataclass(frozen=True)
+class BehaviourConfig:
+    """How followers see, engage, trust, tire, unfollow, discover and tell friends."""
+
+    reach: float = P(
+        0.4, "Probability a follower sees a given post of an account it follows.", lo=0, hi=1
+    )
+    engagement_base: float = P(
+        0.16,
+        "Probability of engaging with a seen post at 1,000 followers, full trust and fit.",
+        lo=0,
+        hi=1,
+        source="calibrated to Markerly 2016 tiers",
+    )
+    engagement_size_exponent: float = P(
+        0.18,
+        "Engagement falls as followers^-exponent.",
+        lo=0,
+        hi=2,
+        source="fit to Markerly 2016 (about -0.18)",
+    )
+    fit_floor: float = P(
+        0.3, "Engagement multiplier at zero topic interest (1 at full interest).", lo=0, hi=1
+    )
+    trust_init_mean: float = P(0.75, "Mean trust on a new follow edge.", lo=0, hi=1)
+    trust_init_concentration: float = P(
+        10.0, "Beta concentration of initial trust.", lo=0, hi=1e6, lo_open=True
+    )
+    trust_rebuild: float = P(
+        0.02,
+        "Share of lost trust regained per organic post seen.",
+        lo=0,
+        hi=1,
+    )
+    trust_erosion: float = P(
+        1.0,
+        "Trust lost per seen post per unit of commercial share above tolerance (times "
+        "sensitivity).",
+        lo=0,
+        hi=100,
+        source="J. Interactive Advertising 2022: the penalty is the accumulated share",
+    )
+    share_tolerance: float = P(
+        0.05,
+        "Commercial share followers tolerate before trust erodes.",
+        lo=0,
+        hi=1,
+        source="Wearisma 2018 (typical 2%, 90% of sponsoring influencers at 5% or less)",
+    )
+    share_memory: float = P(
+        30.0,
+        "Posts over which the commercial share is remembered (EMA window).",
+        lo=1,
+        hi=1e6,
+        unit="posts",
+    )
+    offtopic_penalty: float = P(
+        0.05,
+        "Share of trust lost per off-topic sponsored post seen (times sensitivity).",
+        lo=0,
+        hi=1,
+        source="Takumi 2019 (72% would unfollow for disingenuous endorsements)",
+    )
+    unfollow_threshold: float = P(0.35, "Trust below which followers may unfollow.", lo=0, hi=1)
+    unfollow_rate: float = P(
+        0.1,
+        "Daily unfollow probability at zero trust (linear up from the threshold).",
+        lo=0,
+        hi=1,
+        source="Rakuten 2019 (33% have unfollowed for too much sponsored content)",
+    )
+    fatigue_scale: float = P(
+        10.0,
+        "Sponsored exposures at which tune-out reaches 1 - 1/e.",
+        lo=0,
+        hi=1e6,
+        lo_open=True,
+        unit="exposures",
+        source="Schmidt & Eisend 2015 (wear-out near 10)",
+    )
+    fatigue_decay: float = P(
+        0.9,
+        "Share of remembered sponsored exposures kept from one day to the next.",
+        lo=0,
+        hi=1,
+    )
+    discovery_rate: float = P(
+        0.02,
+        "Probability an engagement shows the account to a random friend, who follows "
+        "with probability equal to their topic interest.",
+        lo=0,
+        hi=1,
+    )
+    wom_p: float = P(
+        0.05,
+        "One-shot pass-on probability: a new adopter convinces each friend once.",
+        lo=0,
+        hi=1,
+        source="Kempe, Kleinberg & Tardos 2003 (independent cascade)",
+    )
+    wom_q: float = P(
+        0.0,
+        "Imitation: daily adoption hazard times the adopted share of one's friends.",
+        lo=0,
+        hi=1,
+        source="Bass 1969; Sultan, Farley & Lehmann 1990 (q about 0.38)",
+    )
+
+
+@dataclass(frozen=True)
+class BrandConfig:
+    """Brands: how many, their strategies, budgets and returns."""
+
+    n_brands: int = P(10, "Brands in the market.", lo=0, hi=100_000)
+    share_micro: float = P(0.4, "Share of brands with the 'micro' strategy.", lo=0, hi=1)
+    share_celebrity: float = P(
+        0.3, "Share of brands with the 'celebrity' strategy (the rest are 'mixed').", lo=0, hi=1
+    )
+    budget: float = P(
+        6_000.0,
+        "Budget per period for influencer deals and overhead.",
+        lo=0,
+        hi=1e12,
+        unit="$/period",
+    )
+    margin: float = P(4.0, "Margin earned per product adoption.", lo=0, hi=1e9, unit="$")
+    relationship_cost: float = P(
+        40.0,
+        "Overhead per active influencer relationship per period (search, negotiation, "
+        "briefing, tracking).",
+        lo=0,
+        hi=1e9,
+        unit="$/relationship/period",
+    )
+    search_breadth: int = P(
+        15,
+        "Candidate influencers a brand can evaluate per period without a platform.",
+        lo=1,
+        hi=1_000_000,
+    )
+    platform_share: float = P(0.0, "Share of brands using the matching platform.", lo=0, hi=1)
+    value_per_engagement: float = P(
+        0.9,
+        "Earned media value of one engagement.",
+        lo=0,
+        hi=1e6,
+        unit="$",
+        source="calibrated to Tomoson 2015 ($6.50 EMV per $1)",
+    )
+    value_per_impression: float = P(
+        0.005,
+        "Earned media value of one impression ($5 CPM).",
+        lo=0,
+        hi=1e6,
+        unit="$",
+    )
+    own_reach: float = P(
+        0.02,
+        "Daily probability a follower interested in the brand's category sees the brand's own "
+        "post (before demotion).",
+        lo=0,
+        hi=1,
+    )
+    own_conversion: float = P(
+        0.002,
+        "Adoption probability per own-post view (the Bass external influence p when "
+        "own_reach is 1).",
+        lo=0,
+        hi=1,
+        source="Bass 1969 (p about 0.03)",
+    )
+    seed_adopters: int = P(
+        0,
+        "Followers who have adopted each brand's product at step 0 (followers 0..n-1).",
+        lo=0,
+        hi=50_000_000,
+    )
+
+
+@dataclass(frozen=True)
+class PlatformConfig:
+    """The influencer-marketing platform that matches brands to influencers."""
+
+    fee_rate: float = P(0.2, "Platform fee as a share of the post price.", lo=0, hi=10)
+    overhead_cut: float = P(
+        0.7, "Share of the relationship overhead the platform removes.", lo=0, hi=1
+    )
+
+
+@dataclass(frozen=True)
+class AlgorithmConfig:
+    """The feed algorithm's treatment of brands' own posts."""
+
+    brand_demotion: float = P(
+        0.0, "Share of a brand's own reach the feed removes after change_step.", lo=0, hi=1
+    )
+    change_step: int = P(0, "Step from which the demotion applies.", lo=0, hi=100_000)
+
+
+@dataclass(frozen=True)
+class Config:
+    """A whole scenario. Sections mirror the TOML tables."""
+
+    run: RunConfig = field(default_factory=RunConfig)
+    graph: GraphConfig = field(default_factory=GraphConfig)
+    population: PopulationConfig = field(default_factory=PopulationConfig)
+    influencers: InfluencerConfig = field(default_factory=InfluencerConfig)
+    behaviour: BehaviourConfig = field(default_factory=BehaviourConfig)
+    brands: BrandConfig = field(default_factory=BrandConfig)
+    platform: PlatformConfig = field(default_factory=PlatformConfig)
+    algorithm: AlgorithmConfig = field(default_factory=AlgorithmConfig)
+    #: Folder relative file paths are resolved against (not a TOML key).
+    base_dir: str = field(default=".", compare=False, repr=False)
+
+    @property
+    def n_influencers(self) -> int:
+        """Influencers in all tiers."""
+        i = self.influencers
+        return i.n_nano + i.n_micro + i.n_mid + i.n_macro + i.n_celebrity
+
+    def replace(self, **sections: Any) -> Config:
+        """Copy with whole sections replaced (validated)."""
+        cfg = dataclasses.replace(self, **sections)
+        _check_cross(cfg)
+        return cfg
+
+
+SECTIONS: dict[str, type] = {
+    f.name: f.type if isinstance(f.type, type) else globals()[f.type]
+    for f in dataclasses.fields(Config)
+    if f.name != "base_dir"
+}
+
+
+def _check_value(section: str, f: dataclasses.Field, value: Any) -> Any:
+    key = f"{section}.{f.name}"
+    want = type(f.default)
+    meta = f.metadata
+    if want is bool:
+        if not isinstance(value, bool):
+            raise ConfigError(f"{key}: expected true or false, got {value!r}")
+        return value
+    if want is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            if isinstance(value, float) and value.is_integer():
+                value = int(value)
+            else:
+                raise ConfigError(f"{key}: expected an integer, got {value!r}")
+    elif want is float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ConfigError(f"{key}: expected a number, got {value!r}")
+        value = float(value)
+        if not math.isfinite(value):
+            raise ConfigError(f"{key}: expected a finite number, got {value!r}")
+    elif want is str:
+        if not isinstance(value, str):
+            raise ConfigError(f"{key}: expected a string, got {value!r}")
+        if meta["choices"] and value not in meta["choices"]:
+            allowed = ", ".join(repr(c) for c in meta["choices"])
+            raise ConfigError(f"{key}: {value!r} is not one of {allowed}")
+        return value
+    lo, hi = meta["lo"], meta["hi"]
+    if lo is not None and (value < lo or (meta["lo_open"] and value == lo)):
+        raise ConfigError(f"{key}: {value!r} is out of range; allowed {_range_text(meta)}")
+    if hi is not None and value > hi:
+        raise ConfigError(f"{key}: {value!r} is out of range; allowed {_range_text(meta)}")
+    return value
+
+
+def _range_text(meta: dict) -> str:
+    if meta["choices"]:
+        return " | ".join(meta["choices"])
+    lo, hi = meta["lo"], meta["hi"]
+    left = "(" if meta["lo_open"] else "["
+    return f"{left}{_num(lo)}, {_num(hi)}]"
+
+
+def _num(x: float | None) -> str:
+    if x is None:
+        return "-"
+    if isinstance(x, float) and x.is_integer() and abs(x) < 1e15:
+        x = int(x)
+    return f"{x:,}" if isinstance(x, int) else f"{x:g}"
+
+
+def _check_cross(cfg: Config) -> None:
+    """Checks that involve more than one key."""
+    inf = cfg.influencers
+    bounds = [
+        ("influencers.nano_min", inf.nano_min),
+        ("influencers.micro_min", inf.micro_min),
+        ("influencers.mid_min", inf.mid_min),
+        ("influencers.macro_min", inf.macro_min),
+        ("influencers.celebrity_min", inf.celebrity_min),
+        ("influencers.celebrity_max", inf.celebrity_max),
+    ]
+    for (ka, a), (kb, b) in itertools.pairwise(bounds):
+        if not a < b:
+            raise ConfigError(f"{kb}: {b:,} must be greater than {ka} ({a:,})")
+    n = cfg.population.n_followers
+    if cfg.n_influencers > n:
+        raise ConfigError(
+            f"influencers: {cfg.n_influencers:,} influencers but population.n_followers is "
+            f"{n:,}; allowed at most one influencer per follower"
+        )
+    if cfg.n_influencers and inf.audience_cap > n:
+        raise ConfigError(
+            f"influencers.audience_cap: {inf.audience_cap:,} is more than "
+            f"population.n_followers ({n:,}); allowed at most n_followers"
+        )
+    b = cfg.brands
+    if b.share_micro + b.share_celebrity > 1 + 1e-12:
+        raise ConfigError(
+            f"brands.share_micro + brands.share_celebrity: {b.share_micro + b.share_celebrity:g}"
+            " is more than 1; allowed shares that sum to at most 1"
+        )
+    if b.seed_adopters > n:
+        raise ConfigError(
+            f"brands.seed_adopters: {b.seed_adopters:,} is more than population.n_followers ({n:,})"
+        )
+    g = cfg.graph
+    if g.kind == "watts_strogatz":
+        if g.k % 2:
+            raise ConfigError(f"graph.k: {g.k} must be even for watts_strogatz")
+        if g.k >= n:
+            raise ConfigError(f"graph.k: {g.k} must be less than population.n_followers ({n})")
+    if g.kind == "barabasi_albert" and g.m >= n:
+        raise ConfigError(f"graph.m: {g.m} must be less than population.n_followers ({n})")
+    if g.kind in ("edgelist", "graphml") and not g.file:
+        raise ConfigError(f"graph.file: required when graph.kind is {g.kind!r}")
+    if g.kind == "karate" and n != 34:
+        raise ConfigError(f"population.n_followers: {n} but graph.kind 'karate' has 34 members")
+
+
+def config_from_dict(data: dict[str, Any], base_dir: str | Path = ".") -> Config:
+    """Build a validated :class:`Config` from nested dicts (TOML tables)."""
+    if not isinstance(data, dict):
+        raise ConfigError("config: expected a table of sections")
+    unknown = sorted(set(data) - set(SECTIONS))
+    if unknown:
+        raise ConfigError(
+            f"{unknown[0]}: unknown section; allowed sections are {', '.join(SECTIONS)}"
+        )
+    sections = {}
+    for name, cls in SECTIONS.items():
+        values = data.get(name, {})
+        if not isinstance(values, dict):
+            raise ConfigError(f"{name}: expected a table, got {values!r}")
+        fields = {f.name: f for f in dataclasses.fields(cls)}
+        bad = sorted(set(values) - set(fields))
+        if bad:
+            raise ConfigError(
+                f"{name}.{bad[0]}: unknown key; allowed keys in [{name}] are {', '.join(fields)}"
+            )
+        kwargs = {k: _check_value(name, fields[k], v) for k, v in values.items()}
+        sections[name] = cls(**kwargs)
+    cfg = Config(**sections, base_dir=str(base_dir))
+    _check_cross(cfg)
+    return cfg
+
+
+def load_config(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -> Config:
+    """Load a scenario TOML file and apply ``section.key=value`` overrides."""
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"{path}: no such scenario file")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigError(f"{path}: malformed TOML: {err}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not a UTF-8 text file") from None
+    for text in overrides:
+        section, key, value = parse_override(text)
+        data.setdefault(section, {})
+        if not isinstance(data[section], dict):
+            raise ConfigError(f"{section}: expected a table")
+        data[section][key] = value
+    return config_from_dict(data, base_dir=path.parent)
+
+
+def parse_override(text: str) -> tuple[str, str, Any]:
+    """Parse ``section.key=value``; the value is read as a TOML value, else as a string."""
+    if "=" not in text or "." not in text.split("=", 1)[0]:
+        raise ConfigError(f"--set {text!r}: expected section.key=value, e.g. brands.budget=5000")
+    name, raw = text.split("=", 1)
+    section, key = name.strip().split(".", 1)
+    raw = raw.strip()
+    try:
+        value = tomllib.loads(f"v = {raw}")["v"]
+    except tomllib.TOMLDecodeError:
+        value = raw
+    return section, key, value
+
+
+def apply_overrides(cfg: Config, values: dict[str, Any]) -> Config:
+    """Copy of ``cfg`` with ``{"section.key": value}`` replaced, validated."""
+    data = config_to_dict(cfg)
+    for name, value in values.items():
+        if "." not in name:
+            raise ConfigError(f"{name}: expected section.key")
+        section, key = name.split(".", 1)
+        if section not in data:
+            raise ConfigError(
+                f"{section}: unknown section; allowed sections are {', '.join(SECTIONS)}"
+            )
+        data[section][key] = value.item() if hasattr(value, "item") else value
+    return config_from_dict(data, base_dir=cfg.base_dir)
+
+
+def config_to_dict(cfg: Config) -> dict[str, dict[str, Any]]:
+    """Nested plain dict of every parameter (the resolved config)."""
+    return {name: dataclasses.asdict(getattr(cfg, name)) for name in SECTIONS}
+
+
+def _toml_value(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, str):
+        return '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(v, float):
+        return repr(v)
+    return str(v)
+
+
+def config_to_toml(cfg: Config) -> str:
+    """The resolved config as TOML text, every key written (loads back to an equal Config)."""
+    lines = []
+    for name, values in config_to_dict(cfg).items():
+        lines.append(f"[{name}]")
+        lines.extend(f"{k} = {_toml_value(v)}" for k, v in values.items())
+        lines.append("")
+    return "\n".join(lines)
+
+
+def config_hash(cfg: Config) -> str:
+    """SHA-256 of the resolved config's TOML text."""
+    return hashlib.sha256(config_to_toml(cfg).encode()).hexdigest()
+
+
+def parameter_rows() -> list[dict[str, str]]:
+    """One row per parameter: key, default, range, unit, meaning, source (for the docs)."""
+    rows = []
+    for name, cls in SECTIONS.items():
+        for f in dataclasses.fields(cls):
+            m = f.metadata
+            rows.append(
+                {
+                    "key": f"{name}.{f.name}",
+                    "default": _toml_value(f.default)
+                    if isinstance(f.default, str)
+                    else _num(f.default),
+                    "range": _range_text(m),
+                    "unit": m["unit"],
+                    "meaning": m["doc"],
+                    "source": m["source"],
+                }
+            )
+    return rows

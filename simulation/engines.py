@@ -1,0 +1,277 @@
+"""Follower engines: one day of every follower, vectorized or one agent at a time.
+
+Both engines apply the same rules, in the same order, by calling the same functions of
+``mechanisms.py``; they differ only in how the work is laid out (and so in the order of
+random draws, so they agree in distribution, not draw for draw):
+
+1. each active follow edge of an account that posted today is *seen* with probability
+   ``reach``; a seen post is *engaged* with :func:`~mechanisms.engagement_probability`
+   (one uniform per edge: engaged implies seen);
+2. an engaged sponsored post is *adopted* with :func:`~mechanisms.adoption_probability`;
+3. trust on every seen edge moves by :func:`~mechanisms.trust_update`, and the follower may
+   *unfollow* with :func:`~mechanisms.unfollow_probability` of the new trust;
+4. sponsored posts seen add to the follower's exposures (:func:`~mechanisms.exposure_update`);
+5. an engagement shows the account to a random friend with probability ``discovery_rate``,
+   who follows it with probability equal to their interest in its topic;
+6. brands' own posts and imitation (:func:`~mechanisms.adoption_hazard`) and one-shot word
+   of mouth from last step's new adopters (pass-on ``wom_p``) add adopters.
+
+All reads are of the state at the start of the day (simultaneous activation); new adoptions
+and new follow edges take effect together at the end of the day.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import mechanisms as mech
+from .state import _beta
+
+__all__ = ["ENGINES", "DayInputs", "DayResult", "step_reference", "step_vectorized"]
+
+
+@dataclass
+class DayInputs:
+    """Per-day quantities computed once by the model, read by both engines."""
+
+    size_term: np.ndarray  # (m,) size_engagement of each influencer today
+    excess: np.ndarray  # (m,) commercial_excess of each influencer
+    fatigue: np.ndarray  # (n,) fatigue_level of each follower at the start of the day
+    own_p: np.ndarray  # (B,) external adoption probability at full interest
+
+
+@dataclass
+class DayResult:
+    """What the followers did today, in simulated (unweighted) counts."""
+
+    seen: np.ndarray  # (m,) follow edges that saw the account's post
+    engaged: np.ndarray  # (m,) follow edges that engaged
+    unfollows: np.ndarray  # (m,)
+    follows: np.ndarray  # (m,)
+    adopt_via: np.ndarray  # (m,) adoptions through each account's sponsored post
+    adopt_own: np.ndarray  # (B,) adoptions through own posts and imitation
+    adopt_wom: np.ndarray  # (B,) adoptions through one-shot word of mouth
+    exposures: int  # sponsored posts seen
+    uptake_engaged: int  # engaged on-topic sponsored posts of trusted micro accounts
+    uptake_adopted: int  # ... of which adopted
+
+
+def _empty(m: int, b: int) -> DayResult:
+    z = np.zeros(m, np.int64)
+    return DayResult(
+        seen=z.copy(),
+        engaged=z.copy(),
+        unfollows=z.copy(),
+        follows=z.copy(),
+        adopt_via=z.copy(),
+        adopt_own=np.zeros(b, np.int64),
+        adopt_wom=np.zeros(b, np.int64),
+        exposures=0,
+        uptake_engaged=0,
+        uptake_adopted=0,
+    )
+
+
+def _uptake_mask(model, dst, trust, fit_p) -> np.ndarray:
+    """Engaged sponsored posts that count for the uptake calibration: a micro account,
+    trust at least 0.9, a product on the follower's primary topic."""
+    return (model.state.tier[dst] == 1) & (trust >= 0.9) & (fit_p >= 1.0)
+
+
+def _new_edges(model, friend, j, rng) -> tuple[np.ndarray, np.ndarray]:
+    """Keep candidate follows that are new and distinct; append them; return (friend, j)."""
+    st, beh = model.state, model.cfg.behaviour
+    e = st.edges
+    fresh = ~e.exists(friend, j)
+    friend, j = friend[fresh], j[fresh]
+    _, first = np.unique(e.key(friend, j), return_index=True)
+    first.sort()
+    friend, j = friend[first], j[first]
+    fit = st.interest[friend, st.inf_topic[j]]
+    trust = _beta(rng, beh.trust_init_mean, beh.trust_init_concentration, friend.size)
+    e.append(friend, j, trust, fit, mech.fit_term(fit, beh.fit_floor))
+    return friend, j
+
+
+def _apply_adoptions(model, pairs_f, pairs_b, new_own, new_wom, res: DayResult) -> None:
+    """Union the day's adoptions into the state; attribute each once (sponsored first)."""
+    st = model.state
+    new = np.zeros_like(st.adopted)
+    new[pairs_f, pairs_b] = True
+    own_only = new_own & ~new
+    res.adopt_own[:] = own_only.sum(axis=0)
+    new |= own_only
+    wom_only = new_wom & ~new
+    res.adopt_wom[:] = wom_only.sum(axis=0)
+    new |= wom_only
+    new &= ~st.adopted
+    st.adopted |= new
+    st.new_adopted = new
+
+
+def step_vectorized(model, inp: DayInputs) -> DayResult:
+    """One day of all followers at once, in numpy over the follow-edge arrays."""
+    cfg, st, rng, ties = model.cfg, model.state, model.rng, model.ties
+    beh = cfg.behaviour
+    e = st.edges
+    m, nb, nf = st.n_influencers, st.n_brands, st.n_followers
+    res = _empty(m, nb)
+    n = e.n
+
+    # 1. seen and engaged: one uniform per edge
+    dst_all = e.dst[:n]
+    u = rng.random(n, dtype=np.float32)
+    mask = st.posted[dst_all]
+    mask &= e.active[:n]
+    mask &= u < beh.reach
+    idx = np.flatnonzero(mask)
+    d = dst_all[idx]
+    s = e.src[idx]
+    spons = st.sponsored[d]
+    trust = e.trust[idx]
+    p_eng = mech.engagement_probability(
+        inp.size_term[d], e.fit_mult[idx], trust, inp.fatigue[s], spons
+    )
+    engaged = u[idx] < beh.reach * p_eng
+    res.seen = np.bincount(d, minlength=m)
+    res.engaged = np.bincount(d[engaged], minlength=m)
+
+    # 2. adoption through sponsored posts
+    a = np.flatnonzero(engaged & spons)
+    sa, da = s[a], d[a]
+    ba = st.post_brand[da]
+    fit_p = st.interest[sa, st.category[ba]]
+    p_ad = mech.adoption_probability(st.susceptibility[sa], trust[a], fit_p)
+    took = rng.random(a.size) < p_ad
+    counted = _uptake_mask(model, da, trust[a], fit_p)
+    res.uptake_engaged = int(counted.sum())
+    res.uptake_adopted = int((counted & took).sum())
+    hit = took & ~st.adopted[sa, ba]
+    sa, ba, da = sa[hit], ba[hit], da[hit]
+    _, first = np.unique(sa.astype(np.int64) * max(nb, 1) + ba, return_index=True)
+    res.adopt_via = np.bincount(da[first], minlength=m)
+
+    # 3. trust and unfollowing
+    new_trust = mech.trust_update(
+        trust,
+        1.0,
+        ~spons,
+        st.offtopic[d],
+        inp.excess[d],
+        st.sensitivity[s],
+        beh.trust_rebuild,
+        beh.trust_erosion,
+        beh.offtopic_penalty,
+    )
+    e.trust[idx] = new_trust
+    p_unf = mech.unfollow_probability(new_trust, beh.unfollow_threshold, beh.unfollow_rate)
+    cand = np.flatnonzero(p_unf > 0)
+    gone = cand[rng.random(cand.size) < p_unf[cand]]
+    e.active[idx[gone]] = False
+    res.unfollows = np.bincount(d[gone], minlength=m)
+
+    # 4. exposures (fatigue)
+    new_exp = np.bincount(s[spons], minlength=nf)
+    res.exposures = int(spons.sum())
+    st.exposures = mech.exposure_update(st.exposures, new_exp, beh.fatigue_decay)
+
+    # 5. discovery through friends
+    eng_idx = np.flatnonzero(engaged)
+    tell = eng_idx[rng.random(eng_idx.size) < beh.discovery_rate]
+    friend = ties.random_friend(s[tell], rng.random(tell.size))
+    j = d[tell].astype(np.int64)
+    ok = friend >= 0
+    friend, j = friend[ok], j[ok]
+    ok = rng.random(friend.size) < st.interest[friend, st.inf_topic[j]]
+    _, j_new = _new_edges(model, friend[ok], j[ok], rng)
+    res.follows = np.bincount(j_new, minlength=m)
+
+    # 6. own posts, imitation and word of mouth, brand by brand
+    new_own = np.zeros((nf, nb), bool)
+    new_wom = np.zeros((nf, nb), bool)
+    for b in range(nb):
+        col = st.adopted[:, b]
+        cat = st.category[b]
+        if beh.wom_q > 0:
+            share = ties.friend_share(col)
+            h = mech.adoption_hazard(inp.own_p[b] * st.interest[:, cat], beh.wom_q, share)
+            new_own[:, b] = (rng.random(nf) < h) & ~col
+        elif inp.own_p[b] > 0:
+            # thinning: candidates at the largest hazard, kept with hazard / largest
+            k = int(rng.binomial(nf, min(1.0, inp.own_p[b])))
+            cand = rng.choice(nf, size=k, replace=False)
+            keep = rng.random(k) < st.interest[cand, cat]
+            new_own[cand[keep], b] = True
+            new_own[:, b] &= ~col
+        if beh.wom_p > 0:
+            srcs = np.flatnonzero(st.new_adopted[:, b])
+            if srcs.size:
+                _, tg = ties.expand(srcs)
+                new_wom[tg[rng.random(tg.size) < beh.wom_p], b] = True
+                new_wom[:, b] &= ~col
+    _apply_adoptions(model, sa[first], ba[first], new_own, new_wom, res)
+    return res
+
+
+def step_reference(model, inp: DayInputs) -> DayResult:
+    """One day, one Follower agent at a time (``Follower.step``), simultaneous activation.
+
+    The test oracle and the teaching version: Python loops over followers, the same
+    mechanism functions. Each follower reads the start-of-day state and writes only its own
+    rows; adoptions and new follow edges are staged in ``day`` and applied together.
+    """
+    st = model.state
+    e = st.edges
+    res = _empty(st.n_influencers, st.n_brands)
+    active = np.flatnonzero(e.active[: e.n])
+    order = active[np.argsort(e.src[active], kind="stable")]
+    starts = np.searchsorted(e.src[order], np.arange(st.n_followers + 1))
+    day = _Day(
+        inp=inp,
+        res=res,
+        order=order,
+        starts=starts,
+        adopted0=st.adopted.copy(),
+        new_adopted0=st.new_adopted.copy(),
+        pairs=[],
+        own=np.zeros_like(st.adopted),
+        wom=np.zeros_like(st.adopted),
+        new_friend=[],
+        new_j=[],
+    )
+    for follower in model.followers:  # agents in creation order; all read the same snapshot
+        follower.step(day)
+    if day.pairs:
+        pf, pb, pj = (np.array(x, np.int64) for x in zip(*day.pairs, strict=True))
+    else:
+        pf = pb = pj = np.zeros(0, np.int64)
+    res.adopt_via = np.bincount(pj, minlength=st.n_influencers)
+    _apply_adoptions(model, pf, pb, day.own & ~day.adopted0, day.wom & ~day.adopted0, res)
+    if day.new_friend:
+        _, j_new = _new_edges(
+            model, np.array(day.new_friend, np.int64), np.array(day.new_j, np.int64), model.rng
+        )
+        res.follows = np.bincount(j_new, minlength=st.n_influencers)
+    return res
+
+
+@dataclass
+class _Day:
+    """Scratch space of one reference-engine day."""
+
+    inp: DayInputs
+    res: DayResult
+    order: np.ndarray  # active edge rows sorted by follower
+    starts: np.ndarray  # follower f's edges are order[starts[f]:starts[f+1]]
+    adopted0: np.ndarray  # adoption at the start of the day
+    new_adopted0: np.ndarray  # adopted during the previous day
+    pairs: list  # (follower, brand, influencer) adoptions through posts
+    own: np.ndarray  # adoptions through own posts and imitation
+    wom: np.ndarray  # adoptions through word of mouth
+    new_friend: list
+    new_j: list
+
+
+ENGINES = {"vectorized": step_vectorized, "reference": step_reference}

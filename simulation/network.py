@@ -1,0 +1,443 @@
+"""The social graph: follower-to-follower ties and follow edges from followers to influencers.
+
+Ties come from networkx generators seeded with the run's Generator, or from an edge list or
+GraphML file, and are converted once to compressed sparse rows (CSR) for stepping. Above
+``graph.array_threshold`` followers the same generators write straight into arrays (networkx
+costs about 440 bytes per tie). Follow edges are drawn per influencer: a heavy-tailed audience
+size within the tier, a share from the influencer's own topic (homophily), the rest at random.
+Both export back to networkx with :func:`to_networkx`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import networkx as nx
+import numpy as np
+
+from . import mechanisms as mech
+from .config import TIERS, Config, ConfigError, GraphConfig
+
+__all__ = [
+    "Ties",
+    "ba_edges_array",
+    "block_edges_array",
+    "build_ties",
+    "draw_audience_sizes",
+    "draw_audiences",
+    "draw_interests",
+    "to_networkx",
+    "ws_edges_array",
+]
+
+
+@dataclass
+class Ties:
+    """Undirected follower-to-follower ties in CSR form (or the complete graph, implicitly).
+
+    Attributes:
+        n: number of followers.
+        indptr, indices: CSR rows; the friends of ``i`` are ``indices[indptr[i]:indptr[i+1]]``.
+        complete: True for the complete graph, which is never materialised.
+    """
+
+    n: int
+    indptr: np.ndarray
+    indices: np.ndarray
+    complete: bool = False
+
+    @classmethod
+    def from_edges(cls, n: int, u: np.ndarray, v: np.ndarray) -> Ties:
+        """CSR from an undirected edge list; self-loops and repeated ties are dropped."""
+        u = np.asarray(u, dtype=np.int64)
+        v = np.asarray(v, dtype=np.int64)
+        keep = u != v
+        a = np.minimum(u[keep], v[keep])
+        b = np.maximum(u[keep], v[keep])
+        key = np.unique(a * n + b)
+        a, b = key // n, key % n
+        src = np.concatenate([a, b])
+        dst = np.concatenate([b, a])
+        order = np.lexsort((dst, src))
+        src, dst = src[order], dst[order]
+        indptr = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(np.bincount(src, minlength=n), out=indptr[1:])
+        return cls(n=n, indptr=indptr, indices=dst.astype(np.int32))
+
+    @classmethod
+    def complete_graph(cls, n: int) -> Ties:
+        """Everybody tied to everybody else (stored as a flag, not n^2 ties)."""
+        return cls(n=n, indptr=np.zeros(1, np.int64), indices=np.zeros(0, np.int32), complete=True)
+
+    @property
+    def degree(self) -> np.ndarray:
+        """Ties per follower."""
+        if self.complete:
+            return np.full(self.n, self.n - 1, dtype=np.int64)
+        return np.diff(self.indptr)
+
+    @property
+    def n_ties(self) -> int:
+        """Number of undirected ties."""
+        if self.complete:
+            return self.n * (self.n - 1) // 2
+        return int(self.indices.size // 2)
+
+    def friends(self, i: int) -> np.ndarray:
+        """Friends of follower ``i``."""
+        if self.complete:
+            return np.delete(np.arange(self.n), i)
+        return self.indices[self.indptr[i] : self.indptr[i + 1]]
+
+    def friend_share(self, flag: np.ndarray) -> np.ndarray:
+        """Share of each follower's friends for which ``flag`` is true (0 with no friends)."""
+        flag = np.asarray(flag)
+        if self.complete:
+            if self.n < 2:
+                return np.zeros(self.n)
+            return (flag.sum() - flag) / (self.n - 1)
+        counts = (
+            np.add.reduceat(np.append(flag[self.indices], False).astype(np.int64), self.indptr[:-1])
+            if self.indices.size
+            else np.zeros(self.n, np.int64)
+        )
+        deg = self.degree
+        counts = np.where(deg > 0, counts, 0)
+        return np.divide(counts, deg, out=np.zeros(self.n), where=deg > 0)
+
+    def expand(self, nodes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """All ties of ``nodes``: (the node repeated per tie, the friend)."""
+        nodes = np.asarray(nodes, dtype=np.int64)
+        if self.complete:
+            src = np.repeat(nodes, self.n)
+            dst = np.tile(np.arange(self.n), nodes.size)
+            keep = src != dst
+            return src[keep], dst[keep]
+        starts, ends = self.indptr[nodes], self.indptr[nodes + 1]
+        lengths = ends - starts
+        src = np.repeat(nodes, lengths)
+        offsets = np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+        return src, self.indices[np.repeat(starts, lengths) + offsets].astype(np.int64)
+
+    def random_friend(self, nodes: np.ndarray, u: np.ndarray) -> np.ndarray:
+        """One friend of each node, picked by uniforms ``u`` in [0, 1); -1 where none."""
+        nodes = np.asarray(nodes, dtype=np.int64)
+        if self.complete:
+            pick = (u * (self.n - 1)).astype(np.int64)
+            return np.where(pick >= nodes, pick + 1, pick) if self.n > 1 else -np.ones_like(pick)
+        deg = self.indptr[nodes + 1] - self.indptr[nodes]
+        pick = self.indptr[nodes] + (u * deg).astype(np.int64)
+        out = np.full(nodes.size, -1, dtype=np.int64)
+        has = deg > 0
+        out[has] = self.indices[pick[has]]
+        return out
+
+    def to_networkx(self) -> nx.Graph:
+        """The ties as a networkx Graph on nodes 0..n-1."""
+        if self.complete:
+            return nx.complete_graph(self.n)
+        g = nx.Graph()
+        g.add_nodes_from(range(self.n))
+        src = np.repeat(np.arange(self.n), np.diff(self.indptr))
+        keep = src < self.indices
+        g.add_edges_from(zip(src[keep].tolist(), self.indices[keep].tolist(), strict=True))
+        return g
+
+
+def _from_networkx(g: nx.Graph) -> Ties:
+    n = g.number_of_nodes()
+    if n == 0:
+        return Ties.from_edges(0, np.zeros(0), np.zeros(0))
+    index = {node: i for i, node in enumerate(g.nodes())}
+    if g.number_of_edges() == 0:
+        return Ties.from_edges(n, np.zeros(0), np.zeros(0))
+    pairs = np.array([(index[a], index[b]) for a, b in g.edges()], dtype=np.int64)
+    return Ties.from_edges(n, pairs[:, 0], pairs[:, 1])
+
+
+def ba_edges_array(n: int, m: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Barabasi-Albert preferential attachment written straight into arrays.
+
+    The networkx algorithm (a star on ``m + 1`` nodes, then each new node attaches ``m`` ties
+    to nodes drawn from the list of all tie endpoints so far, i.e. in proportion to degree),
+    vectorized: every new tie's target is a uniformly drawn earlier slot of the endpoint list,
+    resolved to a node by pointer jumping. Unlike networkx, a node's ``m`` draws are not
+    forced to be distinct; repeats are merged, so a few nodes get fewer than ``m`` ties.
+    """
+    star = m + 1
+    new_nodes = np.arange(star, n, dtype=np.int64)
+    n_new = new_nodes.size * m
+    slots = 2 * m + 2 * n_new
+    node = np.full(slots, -1, dtype=np.int64)
+    ptr = np.arange(slots, dtype=np.int64)
+    node[0 : 2 * m : 2] = 0
+    node[1 : 2 * m : 2] = np.arange(1, star)
+    src_slots = 2 * m + 2 * np.arange(n_new)
+    tgt_slots = src_slots + 1
+    src_nodes = np.repeat(new_nodes, m)
+    node[src_slots] = src_nodes
+    block_start = 2 * m + 2 * m * (src_nodes - star)  # first slot of this node's ties
+    ptr[tgt_slots] = (rng.random(n_new) * block_start).astype(np.int64)
+    while True:
+        nxt = ptr[ptr]
+        if np.array_equal(nxt, ptr):
+            break
+        ptr = nxt
+    node = node[ptr]
+    u = np.concatenate([np.zeros(m, np.int64), src_nodes])
+    v = np.concatenate([np.arange(1, star), node[tgt_slots]])
+    return u, v
+
+
+def ws_edges_array(
+    n: int, k: int, p: float, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """Watts-Strogatz small world written straight into arrays.
+
+    A ring where each node ties to its ``k/2`` clockwise neighbours; each tie's far end is
+    rewired to a uniform node with probability ``p`` (self-loops and repeats are then dropped).
+    """
+    base = np.arange(n, dtype=np.int64)
+    u = np.repeat(base, k // 2)
+    v = (u + np.tile(np.arange(1, k // 2 + 1), n)) % n
+    rewire = rng.random(u.size) < p
+    v = v.copy()
+    v[rewire] = rng.integers(0, n, size=int(rewire.sum()))
+    return u, v
+
+
+def block_edges_array(
+    topics: np.ndarray, mean_degree: float, homophily: float, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """Stochastic block model by topic (homophily), sampled sparsely into arrays.
+
+    Each follower expects ``homophily * mean_degree`` ties inside its topic and the rest
+    outside: within block k the tie probability is ``h d / (n_k - 1)``, between blocks
+    ``(1 - h) d / (n - n_k)`` averaged over the pair. The number of ties of each block pair is
+    binomial and their ends uniform in the blocks (repeats dropped).
+    """
+    n = topics.size
+    order = np.argsort(topics, kind="stable")
+    sizes = np.bincount(topics)
+    starts = np.concatenate([[0], np.cumsum(sizes)])
+    us, vs = [], []
+    for a in range(sizes.size):
+        for b in range(a, sizes.size):
+            na, nb = int(sizes[a]), int(sizes[b])
+            if na == 0 or nb == 0:
+                continue
+            if a == b:
+                pairs = na * (na - 1) // 2
+                prob = homophily * mean_degree / max(na - 1, 1)
+            else:
+                pairs = na * nb
+                out_a = (1 - homophily) * mean_degree / max(n - na, 1)
+                out_b = (1 - homophily) * mean_degree / max(n - nb, 1)
+                prob = 0.5 * (out_a + out_b)
+            count = rng.binomial(pairs, min(prob, 1.0))
+            us.append(order[starts[a] + rng.integers(0, na, count)])
+            vs.append(order[starts[b] + rng.integers(0, nb, count)])
+    if not us:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    return np.concatenate(us), np.concatenate(vs)
+
+
+def _load_graph_file(g: GraphConfig, n: int, base_dir: str) -> nx.Graph:
+    path = Path(g.file)
+    if not path.is_absolute():
+        path = Path(base_dir) / path
+    if not path.is_file():
+        raise ConfigError(f"graph.file: {path} does not exist")
+    try:
+        if g.kind == "graphml":
+            graph = nx.read_graphml(path)
+        else:
+            graph = nx.read_edgelist(path, comments="#", data=False)
+    except Exception as err:  # networkx raises many kinds on malformed files
+        raise ConfigError(f"graph.file: cannot read {path} as {g.kind}: {err}") from None
+    graph = nx.Graph(graph)
+    if graph.number_of_nodes() != n:
+        raise ConfigError(
+            f"graph.file: {path} has {graph.number_of_nodes():,} nodes but "
+            f"population.n_followers is {n:,}; set population.n_followers = "
+            f"{graph.number_of_nodes()}"
+        )
+    return graph
+
+
+def build_ties(cfg: Config, topics: np.ndarray, rng: np.random.Generator) -> Ties:
+    """Follower-to-follower ties for a scenario, drawn from the run's Generator."""
+    g = cfg.graph
+    n = cfg.population.n_followers
+    big = n > g.array_threshold
+    if g.kind == "complete":
+        return Ties.complete_graph(n)
+    if g.kind == "path":
+        return Ties.from_edges(n, np.arange(n - 1), np.arange(1, n))
+    if g.kind == "balanced_tree":
+        child = np.arange(1, n)
+        return Ties.from_edges(n, (child - 1) // g.branching, child)
+    if g.kind == "karate":
+        return _from_networkx(nx.karate_club_graph())
+    if g.kind in ("edgelist", "graphml"):
+        return _from_networkx(_load_graph_file(g, n, cfg.base_dir))
+    if g.kind == "barabasi_albert":
+        if big:
+            return Ties.from_edges(n, *ba_edges_array(n, g.m, rng))
+        return _from_networkx(nx.barabasi_albert_graph(n, g.m, seed=rng))
+    if g.kind == "watts_strogatz":
+        if big:
+            return Ties.from_edges(n, *ws_edges_array(n, g.k, g.rewire, rng))
+        return _from_networkx(nx.watts_strogatz_graph(n, g.k, g.rewire, seed=rng))
+    if g.kind == "topic_blocks":
+        return Ties.from_edges(n, *block_edges_array(topics, g.mean_degree, g.homophily, rng))
+    raise ConfigError(f"graph.kind: {g.kind!r} is not supported")  # pragma: no cover
+
+
+def draw_interests(
+    n: int, n_topics: int, concentration: float, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """Followers' interests: ``interest[f, k] = G[f, k] / max_k G[f, k]``, G ~ Gamma(alpha).
+
+    The primary topic (interest 1) is uniform over topics; secondary interests are the
+    Dirichlet(alpha) draw scaled to the primary, so small alpha means narrow interests.
+    Returns (interest as float32 n x K, primary topic as int16).
+    """
+    gam = rng.standard_gamma(concentration, size=(n, n_topics))
+    gam = np.maximum(gam, np.finfo(np.float64).tiny)
+    primary = gam.argmax(axis=1)
+    interest = (gam / gam[np.arange(n), primary][:, None]).astype(np.float32)
+    return interest, primary.astype(np.int16)
+
+
+def draw_audience_sizes(cfg: Config, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Nominal audience sizes and tiers of all influencers, smallest tier first.
+
+    Within a tier, sizes follow a power law of exponent ``influencers.audience_exponent``
+    truncated to the tier's bounds (inverse-CDF draw):
+    ``N = lo * (1 - u (1 - (hi/lo)^(1-a)))^(1/(1-a))``. Source: Kwak et al. 2010.
+    """
+    i = cfg.influencers
+    bounds = [i.nano_min, i.micro_min, i.mid_min, i.macro_min, i.celebrity_min, i.celebrity_max]
+    counts = [i.n_nano, i.n_micro, i.n_mid, i.n_macro, i.n_celebrity]
+    a = i.audience_exponent
+    sizes, tiers = [], []
+    for t, c in enumerate(counts):
+        lo, hi = bounds[t], bounds[t + 1]
+        u = rng.random(c)
+        n = lo * (1 - u * (1 - (hi / lo) ** (1 - a))) ** (1 / (1 - a))
+        sizes.append(np.minimum(np.floor(n), hi - 1))
+        tiers.append(np.full(c, t, dtype=np.int8))
+    return np.concatenate(sizes), np.concatenate(tiers)
+
+
+def _sample_distinct(
+    pool_size: int, k: int, rng: np.random.Generator, exclude: np.ndarray | None = None
+) -> np.ndarray:
+    """``k`` distinct indices from ``range(pool_size)`` not in ``exclude`` (sorted input)."""
+    have = np.zeros(0, dtype=np.int64)
+    free = pool_size - (0 if exclude is None else exclude.size)
+    k = min(k, free)
+    while have.size < k:
+        need = k - have.size
+        draw = rng.integers(0, pool_size, size=int(need * 1.2) + 8)
+        if exclude is not None and exclude.size:
+            draw = draw[~np.isin(draw, exclude)]
+        have = np.unique(np.concatenate([have, draw]))
+    if have.size > k:
+        have = have[rng.permutation(have.size)[:k]]
+    return have
+
+
+def draw_audiences(
+    cfg: Config,
+    topics: np.ndarray,
+    sizes: np.ndarray,
+    influencer_topic: np.ndarray,
+    rng: np.random.Generator,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Follow edges (follower, influencer) with topic homophily, and each audience's weight.
+
+    Influencer j of nominal size N_j gets ``S_j = max(1, round(N_j / w_j))`` sampled
+    followers, ``w_j`` from :func:`mechanisms.audience_weight`. A Binomial(S_j, h_j) share
+    comes from followers whose primary topic is the influencer's, h_j from
+    :func:`mechanisms.audience_homophily`; the rest from everyone else, all distinct.
+    Returns (src follower, dst influencer, weight per influencer).
+    """
+    inf = cfg.influencers
+    weight = mech.audience_weight(sizes, inf.audience_cap)
+    sampled = np.maximum(1, np.rint(sizes / weight)).astype(np.int64)
+    homophily = mech.audience_homophily(
+        sizes, inf.homophily_small, inf.homophily_large, inf.micro_min, inf.celebrity_max
+    )
+    n = topics.size
+    order = np.argsort(topics, kind="stable")
+    counts = np.bincount(topics, minlength=cfg.population.n_topics)
+    starts = np.concatenate([[0], np.cumsum(counts)])
+    srcs, dsts = [], []
+    for j in range(sizes.size):
+        k = int(influencer_topic[j])
+        pool = order[starts[k] : starts[k + 1]]
+        n_own = min(int(rng.binomial(sampled[j], homophily[j])), pool.size)
+        own = np.sort(pool[_sample_distinct(pool.size, n_own, rng)])
+        rest = _sample_distinct(n, int(sampled[j]) - n_own, rng, exclude=own)
+        chosen = np.concatenate([own, rest])
+        srcs.append(chosen)
+        dsts.append(np.full(chosen.size, j, dtype=np.int64))
+    if not srcs:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), weight
+    return np.concatenate(srcs), np.concatenate(dsts), weight
+
+
+def to_networkx(model, followers: np.ndarray | None = None, ties: bool = True) -> nx.DiGraph:
+    """The market's graph at the current step, for analysis and drawing.
+
+    Nodes ``("f", i)`` are followers (attributes: topic, fatigue, adopted) and ``("i", j)``
+    influencers (tier, topic, followers, price). Follow edges run follower -> influencer with
+    ``kind="follows"`` and ``trust``; ties run both ways with ``kind="tie"``. ``followers``
+    restricts the export to a sample of followers (and the ties among them).
+    """
+    st = model.state
+    if followers is None:
+        followers = np.arange(st.n_followers)
+    followers = np.asarray(followers, dtype=np.int64)
+    keep = np.zeros(st.n_followers, dtype=bool)
+    keep[followers] = True
+    g = nx.DiGraph()
+    fatigue = st.fatigue()
+    for f in followers.tolist():
+        g.add_node(
+            ("f", f),
+            kind="follower",
+            topic=int(st.topic[f]),
+            fatigue=float(fatigue[f]),
+            adopted=bool(st.adopted[f].any()),
+        )
+    followers_now = st.follower_counts()
+    for j in range(st.n_influencers):
+        g.add_node(
+            ("i", j),
+            kind="influencer",
+            tier=TIERS[st.tier[j]],
+            topic=int(st.inf_topic[j]),
+            followers=float(followers_now[j]),
+            price=float(st.price[j]),
+        )
+    e = st.edges
+    idx = np.flatnonzero(e.active[: e.n] & keep[e.src[: e.n]])
+    for s, d, t in zip(
+        e.src[idx].tolist(), e.dst[idx].tolist(), e.trust[idx].tolist(), strict=True
+    ):
+        g.add_edge(("f", s), ("i", d), kind="follows", trust=t)
+    if ties and not model.ties.complete:
+        src, dst = model.ties.expand(followers)
+        inside = keep[dst]
+        g.add_edges_from(
+            (
+                (("f", a), ("f", b))
+                for a, b in zip(src[inside].tolist(), dst[inside].tolist(), strict=True)
+            ),
+            kind="tie",
+        )
+    return g

@@ -1,0 +1,272 @@
+"""The market's state as arrays: followers, influencers, brands and follow edges.
+
+Agents are views of rows of these arrays (``agents.py``); the engines step the arrays
+(``engines.py``). Everything is drawn from the run's one Generator, in a fixed order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import mechanisms as mech
+from .config import Config
+from .network import draw_audience_sizes, draw_audiences, draw_interests
+
+__all__ = ["STRATEGIES", "STRATEGY_TIERS", "EdgeArrays", "MarketState", "build_state"]
+
+#: Brand strategies and the influencer tiers (indices into ``TIERS``) each recruits from.
+STRATEGIES: tuple[str, ...] = ("micro", "celebrity", "mixed")
+STRATEGY_TIERS: dict[str, tuple[int, ...]] = {
+    "micro": (1,),
+    "celebrity": (4,),
+    "mixed": (0, 1, 2, 3, 4),
+}
+
+
+def _beta(rng: np.random.Generator, mean: float, concentration: float, size) -> np.ndarray:
+    """Beta draws with the given mean and concentration (a + b); exact at mean 0 or 1."""
+    if mean <= 0.0 or mean >= 1.0:
+        return np.full(size, float(np.clip(mean, 0.0, 1.0)))
+    return rng.beta(mean * concentration, (1.0 - mean) * concentration, size=size)
+
+
+@dataclass
+class EdgeArrays:
+    """Follow edges (follower -> influencer) in growable arrays with lazy removal.
+
+    Rows ``[0, n)`` are in use; an unfollowed edge keeps its row with ``active`` False
+    (cheaper than compacting every step). ``fit`` is the follower's interest in the
+    influencer's topic and ``fit_mult`` its engagement multiplier, both fixed per edge.
+    Keys of every edge ever created are kept so that an unfollowed account is not followed
+    again and no edge is created twice.
+    """
+
+    src: np.ndarray
+    dst: np.ndarray
+    trust: np.ndarray
+    fit: np.ndarray
+    fit_mult: np.ndarray
+    active: np.ndarray
+    n: int
+    n_influencers: int
+    keys: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    added_keys: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+
+    @classmethod
+    def create(cls, src, dst, trust, fit, fit_mult, n_influencers: int) -> EdgeArrays:
+        n = int(np.asarray(src).size)
+        cap = n + n // 8 + 1024
+        e = cls(
+            src=np.zeros(cap, np.int32),
+            dst=np.zeros(cap, np.int32),
+            trust=np.zeros(cap, np.float32),
+            fit=np.zeros(cap, np.float32),
+            fit_mult=np.zeros(cap, np.float32),
+            active=np.zeros(cap, bool),
+            n=0,
+            n_influencers=n_influencers,
+        )
+        e._write(0, src, dst, trust, fit, fit_mult)
+        e.n = n
+        e.keys = np.sort(e.key(e.src[:n], e.dst[:n]))
+        return e
+
+    def key(self, src, dst) -> np.ndarray:
+        """Integer key of a (follower, influencer) pair."""
+        return np.asarray(src, np.int64) * max(self.n_influencers, 1) + np.asarray(dst, np.int64)
+
+    def exists(self, src, dst) -> np.ndarray:
+        """Whether each pair has ever been a follow edge."""
+        k = self.key(src, dst)
+        found = np.zeros(k.size, bool)
+        for arr in (self.keys, self.added_keys):
+            if arr.size:
+                pos = np.minimum(np.searchsorted(arr, k), arr.size - 1)
+                found |= arr[pos] == k
+        return found
+
+    def _write(self, at: int, src, dst, trust, fit, fit_mult) -> None:
+        m = int(np.asarray(src).size)
+        self.src[at : at + m] = src
+        self.dst[at : at + m] = dst
+        self.trust[at : at + m] = trust
+        self.fit[at : at + m] = fit
+        self.fit_mult[at : at + m] = fit_mult
+        self.active[at : at + m] = True
+
+    def append(self, src, dst, trust, fit, fit_mult) -> None:
+        """Add new follow edges (pairs must be new and distinct)."""
+        m = int(np.asarray(src).size)
+        if m == 0:
+            return
+        if self.n + m > self.src.size:
+            cap = max(self.n + m, 2 * self.src.size)
+            for name in ("src", "dst", "trust", "fit", "fit_mult", "active"):
+                old = getattr(self, name)
+                new = np.zeros(cap, old.dtype)
+                new[: self.n] = old[: self.n]
+                setattr(self, name, new)
+        self._write(self.n, src, dst, trust, fit, fit_mult)
+        self.n += m
+        self.added_keys = np.sort(np.concatenate([self.added_keys, self.key(src, dst)]))
+
+
+@dataclass
+class MarketState:
+    """All arrays of one market. Follower arrays have one row per follower, influencer
+    arrays one per influencer, brand arrays one per brand."""
+
+    # followers
+    interest: np.ndarray  # (n, K) float32, interest in each topic, 1 for the primary
+    topic: np.ndarray  # (n,) int16 primary topic
+    susceptibility: np.ndarray  # (n,) float32
+    sensitivity: np.ndarray  # (n,) float32
+    exposures: np.ndarray  # (n,) float64, decayed sponsored exposures
+    adopted: np.ndarray  # (n, B) bool
+    new_adopted: np.ndarray  # (n, B) bool, adopted during the last step
+    # influencers
+    tier: np.ndarray  # (m,) int8 tier at creation
+    inf_topic: np.ndarray  # (m,) int16
+    weight: np.ndarray  # (m,) float64 real followers per simulated follow edge
+    authenticity: np.ndarray  # (m,) float64
+    capacity: np.ndarray  # (m,) int64 sponsored posts accepted per period
+    share: np.ndarray  # (m,) float64 commercial share (EMA over posts)
+    engagement_ema: np.ndarray  # (m,) float64 engagement per follower per post (EMA)
+    engagement_ref: np.ndarray  # (m,) float64 expected engagement rate at creation
+    price: np.ndarray  # (m,) float64 price per sponsored post
+    demand: np.ndarray  # (m,) float64 demand multiplier of the price
+    income: np.ndarray  # (m,) float64 cumulative income
+    deals: np.ndarray  # (m,) int64 cumulative sponsored posts
+    offers: np.ndarray  # (m,) int64 offers received this period
+    booked: np.ndarray  # (m,) int64 deals accepted this period
+    followers0: np.ndarray  # (m,) float64 nominal followers at creation
+    counts: np.ndarray  # (m,) int64 active follow edges (sampled followers)
+    posted: np.ndarray  # (m,) bool posted today
+    sponsored: np.ndarray  # (m,) bool today's post is sponsored
+    offtopic: np.ndarray  # (m,) bool today's post is sponsored and off-topic
+    post_brand: np.ndarray  # (m,) int64 brand of today's sponsored post, -1 if none
+    schedule: np.ndarray  # (m, period) int64 brand booked for each day of the period
+    # brands
+    category: np.ndarray  # (B,) int16 product category (a topic)
+    strategy: np.ndarray  # (B,) int8 index into STRATEGIES
+    platform: np.ndarray  # (B,) bool uses the matching platform
+    edges: EdgeArrays = None  # type: ignore[assignment]
+
+    @property
+    def n_followers(self) -> int:
+        return int(self.topic.size)
+
+    @property
+    def n_influencers(self) -> int:
+        return int(self.tier.size)
+
+    @property
+    def n_brands(self) -> int:
+        return int(self.category.size)
+
+    def follower_counts(self) -> np.ndarray:
+        """Nominal followers of each influencer: active sampled edges times weight."""
+        return self.counts * self.weight
+
+    def fatigue(self, scale: float | None = None) -> np.ndarray:
+        """Ad fatigue of every follower (:func:`mechanisms.fatigue_level`)."""
+        return mech.fatigue_level(self.exposures, self._fatigue_scale if scale is None else scale)
+
+    _fatigue_scale: float = 10.0
+
+
+def build_state(cfg: Config, rng: np.random.Generator) -> MarketState:
+    """Draw a market from a scenario: followers, influencers, audiences and brands.
+
+    Order of draws (fixed, so a seed means one market): interests, susceptibility,
+    sensitivity, influencer sizes, topics, authenticity, audiences, initial trust, brands.
+    Follower ties are drawn by the model right after, from the same Generator.
+    """
+    pop, inf, beh, br = cfg.population, cfg.influencers, cfg.behaviour, cfg.brands
+    n, k = pop.n_followers, pop.n_topics
+    interest, topic = draw_interests(n, k, pop.interest_concentration, rng)
+    susceptibility = _beta(rng, pop.susceptibility_mean, pop.susceptibility_concentration, n)
+    if pop.sensitivity_mean > 0:
+        mu = np.log(pop.sensitivity_mean) - pop.sensitivity_sigma**2 / 2
+        sensitivity = rng.lognormal(mu, pop.sensitivity_sigma, n)
+    else:
+        sensitivity = np.zeros(n)
+
+    sizes, tier = draw_audience_sizes(cfg, rng)
+    m = sizes.size
+    inf_topic = rng.integers(0, k, size=m).astype(np.int16)
+    authenticity = _beta(rng, inf.authenticity_mean, inf.authenticity_concentration, m)
+    capacity = mech.deal_capacity(authenticity, inf.sponsored_cap)
+    src, dst, weight = draw_audiences(cfg, topic, sizes, inf_topic, rng)
+    trust = _beta(rng, beh.trust_init_mean, beh.trust_init_concentration, src.size)
+    fit = interest[src, inf_topic[dst]] if src.size else np.zeros(0, np.float32)
+    fit_mult = mech.fit_term(fit, beh.fit_floor)
+    edges = EdgeArrays.create(src, dst, trust, fit, fit_mult, m)
+    counts = np.bincount(dst, minlength=m).astype(np.int64)
+    nominal = counts * weight
+
+    # expected engagement per follower per post at creation (the price's quality norm)
+    mean_fit = np.bincount(dst, weights=fit_mult, minlength=m) / np.maximum(counts, 1)
+    engagement_ref = (
+        beh.reach
+        * mech.size_engagement(
+            np.maximum(nominal, 1), beh.engagement_base, beh.engagement_size_exponent
+        )
+        * mean_fit
+        * beh.trust_init_mean
+    )
+    engagement_ref = np.maximum(engagement_ref, 1e-9)
+    price = mech.recognition_price(
+        nominal, 1.0, inf.price_per_k, inf.price_exponent, inf.price_quality_elasticity
+    )
+
+    b = br.n_brands
+    category = rng.integers(0, k, size=b).astype(np.int16)
+    n_micro = round(b * br.share_micro)
+    n_celeb = min(b - n_micro, round(b * br.share_celebrity))
+    strategy = np.array([0] * n_micro + [1] * n_celeb + [2] * (b - n_micro - n_celeb), np.int8)
+    platform = np.zeros(b, bool)
+    platform[rng.permutation(b)[: round(b * br.platform_share)]] = True
+
+    adopted = np.zeros((n, b), bool)
+    seeds = min(br.seed_adopters, n)
+    adopted[:seeds] = True
+
+    st = MarketState(
+        interest=interest,
+        topic=topic,
+        susceptibility=susceptibility.astype(np.float32),
+        sensitivity=sensitivity.astype(np.float32),
+        exposures=np.zeros(n),
+        adopted=adopted,
+        new_adopted=adopted.copy(),
+        tier=tier,
+        inf_topic=inf_topic,
+        weight=weight,
+        authenticity=authenticity,
+        capacity=capacity,
+        share=np.zeros(m),
+        engagement_ema=engagement_ref.copy(),
+        engagement_ref=engagement_ref,
+        price=price,
+        demand=np.ones(m),
+        income=np.zeros(m),
+        deals=np.zeros(m, np.int64),
+        offers=np.zeros(m, np.int64),
+        booked=np.zeros(m, np.int64),
+        followers0=nominal.copy(),
+        counts=counts,
+        posted=np.zeros(m, bool),
+        sponsored=np.zeros(m, bool),
+        offtopic=np.zeros(m, bool),
+        post_brand=np.full(m, -1, np.int64),
+        schedule=np.full((m, cfg.run.period), -1, np.int64),
+        category=category,
+        strategy=strategy,
+        platform=platform,
+        edges=edges,
+    )
+    st._fatigue_scale = beh.fatigue_scale
+    return st
