@@ -12,6 +12,7 @@ import numpy as np
 
 from . import mechanisms as mech
 from .config import TIERS
+from .engines import uptake_counts
 from .state import STRATEGIES, STRATEGY_TIERS
 
 __all__ = ["Brand", "Follower", "Influencer"]
@@ -84,7 +85,7 @@ class Follower(mesa.Agent):
             b = int(st.post_brand[j])
             fit_p = float(st.interest[f, st.category[b]])
             took = rng.random() < mech.adoption_probability(self.susceptibility, t, fit_p)
-            if st.tier[j] == 1 and t >= 0.9 and fit_p >= 1.0:
+            if uptake_counts(model, j, t, fit_p):
                 res.uptake_engaged += 1
                 res.uptake_adopted += int(took)
             if took and not day.adopted0[f, b] and b not in adopted_now:

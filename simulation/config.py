@@ -82,7 +82,7 @@ class RunConfig:
         choices=("vectorized", "reference"),
     )
     period: int = P(
-        7,
+        30,
         "Days per market period: brands plan, deals run and prices adjust once per period.",
         lo=1,
         hi=365,
@@ -174,11 +174,11 @@ class PopulationConfig:
 class InfluencerConfig:
     """Influencers by tier, their audiences, posting and pricing."""
 
-    n_nano: int = P(10, "Nano influencers (< micro_min followers).", lo=0, hi=1_000_000)
-    n_micro: int = P(60, "Micro influencers.", lo=0, hi=1_000_000)
-    n_mid: int = P(12, "Mid-tier influencers.", lo=0, hi=1_000_000)
-    n_macro: int = P(4, "Macro influencers.", lo=0, hi=1_000_000)
-    n_celebrity: int = P(2, "Celebrities.", lo=0, hi=1_000_000)
+    n_nano: int = P(20, "Nano influencers (< micro_min followers).", lo=0, hi=1_000_000)
+    n_micro: int = P(150, "Micro influencers.", lo=0, hi=1_000_000)
+    n_mid: int = P(25, "Mid-tier influencers.", lo=0, hi=1_000_000)
+    n_macro: int = P(8, "Macro influencers.", lo=0, hi=1_000_000)
+    n_celebrity: int = P(4, "Celebrities.", lo=0, hi=1_000_000)
     nano_min: int = P(
         100, "Smallest audience drawn for a nano influencer.", lo=1, hi=10**9, unit="followers"
     )
@@ -229,9 +229,9 @@ class InfluencerConfig:
         source="seed article (smaller audiences are topical)",
     )
     homophily_large: float = P(
-        0.2,
-        "Share of a celebrity_max-sized audience drawn from the influencer's own topic "
-        "(log-linear in between).",
+        0.3,
+        "Share of the audience of an account with mid_min followers or more drawn from its "
+        "own topic (log-linear in log N from micro_min).",
         lo=0,
         hi=1,
     )
@@ -250,19 +250,21 @@ class InfluencerConfig:
         unit="posts/period",
     )
     price_per_k: float = P(
-        25.0,
+        50.0,
         "Price of a sponsored post at 1,000 followers, before demand and quality.",
         lo=0,
         hi=1e6,
         unit="$",
-        source="fit to Klear ($41 at 500-5k, $3,138 over 500k)",
+        source="calibrated: the baseline market's mean prices match Klear ($41 at 500-5k, "
+        "$3,138 over 500k)",
     )
     price_exponent: float = P(
-        0.7,
+        0.5,
         "Follower elasticity of price (recognition).",
         lo=0,
         hi=2,
-        source="fit to Klear; Mediakix 2017 ($10 per 1,000 followers) is exponent 1",
+        source="calibrated to Klear with price_per_k; Mediakix 2017's $10 per 1,000 followers "
+        "is exponent 1, price_per_k 10",
     )
     price_quality_elasticity: float = P(
         0.5, "Elasticity of price to engagement relative to the size norm.", lo=0, hi=5
@@ -282,23 +284,37 @@ class BehaviourConfig:
         0.4, "Probability a follower sees a given post of an account it follows.", lo=0, hi=1
     )
     engagement_base: float = P(
-        0.16,
+        0.2,
         "Probability of engaging with a seen post at 1,000 followers, full trust and fit.",
         lo=0,
         hi=1,
-        source="calibrated to Markerly 2016 tiers",
+        source="calibrated to Markerly 2016's rates by follower range",
     )
     engagement_size_exponent: float = P(
-        0.18,
+        0.12,
         "Engagement falls as followers^-exponent.",
         lo=0,
         hi=2,
-        source="fit to Markerly 2016 (about -0.18)",
+        source="calibrated: with the fall of topicality and trust in audience size it gives "
+        "Markerly 2016's overall fall of about N^-0.18",
     )
     fit_floor: float = P(
-        0.3, "Engagement multiplier at zero topic interest (1 at full interest).", lo=0, hi=1
+        0.5, "Engagement multiplier at zero topic interest (1 at full interest).", lo=0, hi=1
     )
-    trust_init_mean: float = P(0.75, "Mean trust on a new follow edge.", lo=0, hi=1)
+    trust_init_small: float = P(
+        0.85,
+        "Mean trust on a new follow edge of an account with micro_min followers.",
+        lo=0,
+        hi=1,
+        source="Experticity / Keller Fay 2016 (micro influencers trusted most)",
+    )
+    trust_init_large: float = P(
+        0.6,
+        "Mean trust on a new follow edge of an account with mid_min followers or more "
+        "(log-linear in log N from micro_min).",
+        lo=0,
+        hi=1,
+    )
     trust_init_concentration: float = P(
         10.0, "Beta concentration of initial trust.", lo=0, hi=1e6, lo_open=True
     )
@@ -309,7 +325,7 @@ class BehaviourConfig:
         hi=1,
     )
     trust_erosion: float = P(
-        1.0,
+        0.12,
         "Trust lost per seen post per unit of commercial share above tolerance (times "
         "sensitivity).",
         lo=0,
@@ -317,11 +333,12 @@ class BehaviourConfig:
         source="J. Interactive Advertising 2022: the penalty is the accumulated share",
     )
     share_tolerance: float = P(
-        0.05,
+        0.0,
         "Commercial share followers tolerate before trust erodes.",
         lo=0,
         hi=1,
-        source="Wearisma 2018 (typical 2%, 90% of sponsoring influencers at 5% or less)",
+        source="assumption (0: every sponsored post counts; Eisend et al. 2020, disclosure "
+        "lowers credibility)",
     )
     share_memory: float = P(
         30.0,
@@ -393,7 +410,7 @@ class BrandConfig:
         0.3, "Share of brands with the 'celebrity' strategy (the rest are 'mixed').", lo=0, hi=1
     )
     budget: float = P(
-        6_000.0,
+        10_000.0,
         "Budget per period for influencer deals and overhead.",
         lo=0,
         hi=1e12,
@@ -416,7 +433,7 @@ class BrandConfig:
     )
     platform_share: float = P(0.0, "Share of brands using the matching platform.", lo=0, hi=1)
     value_per_engagement: float = P(
-        0.9,
+        1.0,
         "Earned media value of one engagement.",
         lo=0,
         hi=1e6,

@@ -74,10 +74,14 @@ def _empty(m: int, b: int) -> DayResult:
     )
 
 
-def _uptake_mask(model, dst, trust, fit_p) -> np.ndarray:
+#: Trust from which a follow edge counts as trusted for the uptake calibration.
+TRUSTED = 0.95
+
+
+def uptake_counts(model, dst, trust, fit_p) -> np.ndarray:
     """Engaged sponsored posts that count for the uptake calibration: a micro account,
-    trust at least 0.9, a product on the follower's primary topic."""
-    return (model.state.tier[dst] == 1) & (trust >= 0.9) & (fit_p >= 1.0)
+    trust at least ``TRUSTED``, a product of the follower's primary topic."""
+    return (model.state.tier[dst] == 1) & (trust >= TRUSTED) & (fit_p >= 1.0)
 
 
 def _new_edges(model, friend, j, rng) -> tuple[np.ndarray, np.ndarray]:
@@ -90,7 +94,7 @@ def _new_edges(model, friend, j, rng) -> tuple[np.ndarray, np.ndarray]:
     first.sort()
     friend, j = friend[first], j[first]
     fit = st.interest[friend, st.inf_topic[j]]
-    trust = _beta(rng, beh.trust_init_mean, beh.trust_init_concentration, friend.size)
+    trust = _beta(rng, st.trust0[j], beh.trust_init_concentration, friend.size)
     e.append(friend, j, trust, fit, mech.fit_term(fit, beh.fit_floor))
     return friend, j
 
@@ -145,7 +149,7 @@ def step_vectorized(model, inp: DayInputs) -> DayResult:
     fit_p = st.interest[sa, st.category[ba]]
     p_ad = mech.adoption_probability(st.susceptibility[sa], trust[a], fit_p)
     took = rng.random(a.size) < p_ad
-    counted = _uptake_mask(model, da, trust[a], fit_p)
+    counted = uptake_counts(model, da, trust[a], fit_p)
     res.uptake_engaged = int(counted.sum())
     res.uptake_adopted = int((counted & took).sum())
     hit = took & ~st.adopted[sa, ba]

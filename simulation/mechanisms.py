@@ -17,7 +17,6 @@ import numpy as np
 __all__ = [
     "adoption_hazard",
     "adoption_probability",
-    "audience_homophily",
     "audience_weight",
     "commercial_excess",
     "commercial_share_update",
@@ -34,6 +33,7 @@ __all__ = [
     "recognition_price",
     "relationship_overhead",
     "size_engagement",
+    "size_interpolation",
     "tier_index",
     "trust_update",
     "unfollow_probability",
@@ -277,11 +277,13 @@ def audience_weight(followers, cap: int):
     return np.maximum(1.0, np.asarray(followers, dtype=np.float64) / cap)
 
 
-def audience_homophily(followers, small: float, large: float, n_small: float, n_large: float):
-    """Share of an audience drawn from the influencer's own topic.
+def size_interpolation(followers, small: float, large: float, n_small: float, n_large: float):
+    """A trait of an audience that changes with its size, log-linear in N.
 
-    Log-linear in N from ``small`` at ``n_small`` followers to ``large`` at ``n_large``,
-    constant outside: small audiences are topical, celebrity audiences broad.
+    ``x = small + (large - small) * clip(log(N / n_small) / log(n_large / n_small), 0, 1)``.
+    Used for homophily (share of an audience drawn from the influencer's own topic: small
+    audiences are topical, celebrity audiences broad; the seed article) and for initial trust
+    (followers of small accounts trust them more; Experticity / Keller Fay 2016).
     """
     x = np.log(np.asarray(followers, dtype=np.float64) / n_small) / np.log(n_large / n_small)
     return small + (large - small) * np.clip(x, 0.0, 1.0)

@@ -213,6 +213,8 @@ class MarketModel(mesa.Model):
             st.posted, st.engagement_ema + (rate - st.engagement_ema) / 10.0, st.engagement_ema
         )
         st.share = mech.commercial_share_update(st.share, st.posted, st.sponsored, beh.share_memory)
+        st.engaged_total += r.engaged * st.weight
+        st.exposed_total += audience * st.posted
         st.counts = st.counts + r.follows - r.unfollows
         if st.n_brands:
             spons = np.flatnonzero(st.sponsored)

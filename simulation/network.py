@@ -362,14 +362,14 @@ def draw_audiences(
     Influencer j of nominal size N_j gets ``S_j = max(1, round(N_j / w_j))`` sampled
     followers, ``w_j`` from :func:`mechanisms.audience_weight`. A Binomial(S_j, h_j) share
     comes from followers whose primary topic is the influencer's, h_j from
-    :func:`mechanisms.audience_homophily`; the rest from everyone else, all distinct.
+    :func:`mechanisms.size_interpolation`; the rest from everyone else, all distinct.
     Returns (src follower, dst influencer, weight per influencer).
     """
     inf = cfg.influencers
     weight = mech.audience_weight(sizes, inf.audience_cap)
     sampled = np.maximum(1, np.rint(sizes / weight)).astype(np.int64)
-    homophily = mech.audience_homophily(
-        sizes, inf.homophily_small, inf.homophily_large, inf.micro_min, inf.celebrity_max
+    homophily = mech.size_interpolation(
+        sizes, inf.homophily_small, inf.homophily_large, inf.micro_min, inf.mid_min
     )
     n = topics.size
     order = np.argsort(topics, kind="stable")

@@ -120,7 +120,14 @@ def influencer_table(model: MarketModel) -> pd.DataFrame:
             "mean_trust": np.divide(
                 trust_sum, st.counts, out=np.full(m, np.nan), where=st.counts > 0
             ),
-            "engagement_rate": st.engagement_ema,
+            "engagement_rate": np.divide(
+                st.engaged_total,
+                st.exposed_total,
+                out=np.full(m, np.nan),
+                where=st.exposed_total > 0,
+            ),
+            "engagements": st.engaged_total,
+            "follower_posts": st.exposed_total,
             "commercial_share": st.share,
             "price": st.price,
             "demand_multiplier": st.demand,

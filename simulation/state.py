@@ -25,11 +25,12 @@ STRATEGY_TIERS: dict[str, tuple[int, ...]] = {
 }
 
 
-def _beta(rng: np.random.Generator, mean: float, concentration: float, size) -> np.ndarray:
-    """Beta draws with the given mean and concentration (a + b); exact at mean 0 or 1."""
-    if mean <= 0.0 or mean >= 1.0:
-        return np.full(size, float(np.clip(mean, 0.0, 1.0)))
-    return rng.beta(mean * concentration, (1.0 - mean) * concentration, size=size)
+def _beta(rng: np.random.Generator, mean, concentration: float, size: int) -> np.ndarray:
+    """Beta draws with the given mean(s) and concentration (a + b); exact at mean 0 or 1."""
+    mean = np.broadcast_to(np.asarray(mean, dtype=np.float64), (size,))
+    m = np.clip(mean, 1e-9, 1.0 - 1e-9)
+    draw = rng.beta(m * concentration, (1.0 - m) * concentration)
+    return np.where(mean <= 0.0, 0.0, np.where(mean >= 1.0, 1.0, draw))
 
 
 @dataclass
@@ -135,6 +136,9 @@ class MarketState:
     share: np.ndarray  # (m,) float64 commercial share (EMA over posts)
     engagement_ema: np.ndarray  # (m,) float64 engagement per follower per post (EMA)
     engagement_ref: np.ndarray  # (m,) float64 expected engagement rate at creation
+    trust0: np.ndarray  # (m,) float64 mean trust of a new follower
+    engaged_total: np.ndarray  # (m,) float64 nominal engagements so far
+    exposed_total: np.ndarray  # (m,) float64 nominal follower-posts so far
     price: np.ndarray  # (m,) float64 price per sponsored post
     demand: np.ndarray  # (m,) float64 demand multiplier of the price
     income: np.ndarray  # (m,) float64 cumulative income
@@ -200,7 +204,10 @@ def build_state(cfg: Config, rng: np.random.Generator) -> MarketState:
     authenticity = _beta(rng, inf.authenticity_mean, inf.authenticity_concentration, m)
     capacity = mech.deal_capacity(authenticity, inf.sponsored_cap)
     src, dst, weight = draw_audiences(cfg, topic, sizes, inf_topic, rng)
-    trust = _beta(rng, beh.trust_init_mean, beh.trust_init_concentration, src.size)
+    trust0 = mech.size_interpolation(
+        sizes, beh.trust_init_small, beh.trust_init_large, inf.micro_min, inf.mid_min
+    )
+    trust = _beta(rng, trust0[dst], beh.trust_init_concentration, src.size)
     fit = interest[src, inf_topic[dst]] if src.size else np.zeros(0, np.float32)
     fit_mult = mech.fit_term(fit, beh.fit_floor)
     edges = EdgeArrays.create(src, dst, trust, fit, fit_mult, m)
@@ -215,7 +222,7 @@ def build_state(cfg: Config, rng: np.random.Generator) -> MarketState:
             np.maximum(nominal, 1), beh.engagement_base, beh.engagement_size_exponent
         )
         * mean_fit
-        * beh.trust_init_mean
+        * trust0
     )
     engagement_ref = np.maximum(engagement_ref, 1e-9)
     price = mech.recognition_price(
@@ -250,6 +257,9 @@ def build_state(cfg: Config, rng: np.random.Generator) -> MarketState:
         share=np.zeros(m),
         engagement_ema=engagement_ref.copy(),
         engagement_ref=engagement_ref,
+        trust0=trust0,
+        engaged_total=np.zeros(m),
+        exposed_total=np.zeros(m),
         price=price,
         demand=np.ones(m),
         income=np.zeros(m),
