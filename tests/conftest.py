@@ -1,0 +1,42 @@
+"""Shared fixtures: a tiny market that runs in a fraction of a second."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from simulation.config import config_from_dict
+
+#: The smallest market with every tier: 600 followers, 12 influencers, 3 brands, 60 days.
+TINY = {
+    "population": {"n_followers": 600},
+    "influencers": {
+        "n_nano": 2,
+        "n_micro": 6,
+        "n_mid": 2,
+        "n_macro": 1,
+        "n_celebrity": 1,
+        "audience_cap": 150,
+    },
+    "brands": {"n_brands": 3},
+    "run": {"steps": 60},
+}
+
+
+def tiny_dict(**sections: dict) -> dict:
+    """The tiny scenario as nested dicts, with ``section={key: value}`` merged in."""
+    data = copy.deepcopy(TINY)
+    for name, values in sections.items():
+        data.setdefault(name, {}).update(values)
+    return data
+
+
+@pytest.fixture
+def tiny():
+    """Factory: ``tiny(brands={"platform_share": 0.5})`` -> a validated tiny Config."""
+
+    def make(**sections: dict):
+        return config_from_dict(tiny_dict(**sections))
+
+    return make
