@@ -322,6 +322,14 @@ class MarketModel(mesa.Model):
         tot["exposures"] += r.exposures
         tot["follows"] += m["follows"]
         tot["unfollows"] += m["unfollows"]
+        # simulated (unweighted) counts, for comparing engines and checking invariants
+        tot["seen_edges"] += int(r.seen.sum())
+        tot["engaged_edges"] += int(r.engaged.sum())
+        tot["follow_edges"] += int(r.follows.sum())
+        tot["unfollow_edges"] += int(r.unfollows.sum())
+        tot["adoptions_via_posts"] += int(r.adopt_via.sum())
+        tot["adoptions_own"] += int(r.adopt_own.sum())
+        tot["adoptions_wom"] += int(r.adopt_wom.sum())
         self.metrics = m
 
 

@@ -145,11 +145,22 @@ class Ties:
         return g
 
 
+def _node_order(nodes) -> list:
+    """Nodes in a stable order: numerically when every label is an integer, else as text.
+
+    A file whose nodes are labelled 0..n-1 maps node k to follower k."""
+    nodes = list(nodes)
+    try:
+        return sorted(nodes, key=lambda x: int(x))
+    except (TypeError, ValueError):
+        return sorted(nodes, key=str)
+
+
 def _from_networkx(g: nx.Graph) -> Ties:
     n = g.number_of_nodes()
     if n == 0:
         return Ties.from_edges(0, np.zeros(0), np.zeros(0))
-    index = {node: i for i, node in enumerate(g.nodes())}
+    index = {node: i for i, node in enumerate(_node_order(g.nodes()))}
     if g.number_of_edges() == 0:
         return Ties.from_edges(n, np.zeros(0), np.zeros(0))
     pairs = np.array([(index[a], index[b]) for a, b in g.edges()], dtype=np.int64)
