@@ -13,6 +13,7 @@ import pytest
 
 from simulation.model import TIMESERIES_COLUMNS, MarketModel
 from simulation.runner import run
+from simulation.state import EdgeArrays
 
 COUNT_COLUMNS = [
     c
@@ -108,11 +109,18 @@ def _check_metrics(m: dict) -> None:
 def _run_checked(cfg, seed: int, steps: int) -> MarketModel:
     model = MarketModel(cfg, seed=seed)
     prev = _check_state(model, None)
-    for _ in range(steps):
+    budget, period = cfg.brands.budget, cfg.run.period
+    spent = [0.0] * cfg.brands.n_brands
+    for day in range(steps):
+        if day % period == 0:
+            spent = [b.spend for b in model.brands]
         model.step()
         prev = _check_state(model, prev)
         _check_money(model)
         _check_metrics(model.metrics)
+        # a brand never spends more than its budget in a period
+        for b, before in zip(model.brands, spent, strict=True):
+            assert b.spend - before <= budget * (1 + 1e-12) + 1e-9
     return model
 
 
@@ -133,6 +141,46 @@ def test_invariants_every_step_reference(tiny):
     cfg = tiny(run={"engine": "reference", "period": 10}, **MARKET)
     model = _run_checked(cfg, 4, 12)
     assert sum(b.deals for b in model.brands) > 0
+
+
+@pytest.mark.parametrize(
+    "sections",
+    [
+        {"brands": {"n_brands": 0}},
+        {
+            "influencers": {f"n_{t}": 0 for t in ("nano", "micro", "mid", "macro", "celebrity")},
+            "graph": {"kind": "complete"},
+            "behaviour": {"wom_q": 0.38, "wom_p": 0.05},
+            "brands": {"own_reach": 1.0, "own_conversion": 0.03},
+        },
+        {"run": {"period": 1}, "brands": {"platform_share": 1.0, "budget": 500.0}},
+        {"graph": {"kind": "path"}, "brands": {"share_micro": 1.0, "share_celebrity": 0.0}},
+        {"brands": {"budget": 0.0}, "influencers": {"sponsored_cap": 0}},
+    ],
+    ids=["no-brands", "no-influencers", "period-1", "micro-only-path", "no-deals"],
+)
+def test_invariants_in_corner_markets(tiny, sections):
+    _run_checked(tiny(**sections), 9, 35)
+
+
+def test_edge_arrays_grow_and_remember():
+    e = EdgeArrays.create(
+        np.array([0, 1, 2]), np.array([0, 0, 1]), np.full(3, 0.5), np.ones(3), np.ones(3), 2
+    )
+    cap = e.src.size
+    e.active[1] = False  # unfollowed: kept with its row
+    src = np.arange(3, 3 + cap)
+    dst = np.arange(cap) % 2
+    e.append(src, dst, np.full(cap, 0.7), np.zeros(cap), np.full(cap, 0.5))
+    assert e.n == 3 + cap
+    assert e.src.size >= e.n
+    np.testing.assert_array_equal(e.src[:3], [0, 1, 2])
+    np.testing.assert_array_equal(e.src[3 : e.n], src)
+    np.testing.assert_array_equal(e.active[: e.n], [True, False, True] + [True] * cap)
+    np.testing.assert_allclose(e.trust[: e.n], [0.5] * 3 + [0.7] * cap)
+    # every pair ever created exists, unfollowed ones included; others do not
+    assert e.exists(np.array([0, 1, 2, 3, 4]), np.array([0, 0, 1, 0, 1])).all()
+    assert not e.exists(np.array([0, 1, 3, 10**6]), np.array([1, 1, 1, 0])).any()
 
 
 @pytest.mark.parametrize("seed", [5, 6])
