@@ -59,7 +59,7 @@ class Follower(mesa.Agent):
     @property
     def adopted(self) -> np.ndarray:
         """Brands whose product this follower has adopted."""
-        return np.flatnonzero(self.model.state.adopted[self.index])
+        return np.flatnonzero(self.model.state.adopted[:, self.index])
 
     def step(self, day) -> None:
         """One day of this follower (see ``engines`` for the rule order)."""
@@ -88,7 +88,7 @@ class Follower(mesa.Agent):
             if uptake_counts(model, j, t, fit_p):
                 res.uptake_engaged += 1
                 res.uptake_adopted += int(took)
-            if took and not day.adopted0[f, b] and b not in adopted_now:
+            if took and not day.adopted0[b, f] and b not in adopted_now:
                 adopted_now.add(b)
                 day.pairs.append((f, b, j))
 
@@ -123,19 +123,19 @@ class Follower(mesa.Agent):
 
         friends = model.ties.friends(f)
         for b in range(st.n_brands):
-            if day.adopted0[f, b]:
+            if day.adopted0[b, f]:
                 continue
             external = inp.own_p[b] * st.interest[f, st.category[b]]
             if beh.wom_q > 0:
-                share = day.adopted0[friends, b].mean() if friends.size else 0.0
+                share = day.adopted0[b, friends].mean() if friends.size else 0.0
                 if rng.random() < mech.adoption_hazard(external, beh.wom_q, share):
-                    day.own[f, b] = True
+                    day.own[b, f] = True
             elif external > 0 and rng.random() < external:
-                day.own[f, b] = True
+                day.own[b, f] = True
             if beh.wom_p > 0:
-                for _ in range(int(day.new_adopted0[friends, b].sum())):
+                for _ in range(int(day.new_adopted0[b, friends].sum())):
                     if rng.random() < beh.wom_p:
-                        day.wom[f, b] = True
+                        day.wom[b, f] = True
 
 
 class Influencer(mesa.Agent):

@@ -90,10 +90,28 @@ def parameter_table_markdown() -> str:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    """Measure the engines (see ``bench.py``)."""
+    """Measure the engines (see ``bench.py``), or the sweep runner with ``--sweep``."""
+    if getattr(args, "sweep", False):
+        from .sweep.bench import main as sweep_bench_main
+
+        return sweep_bench_main(args)
     from .bench import main as bench_main
 
     return bench_main(args)
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    """Run a parameter sweep (see ``sweep/``)."""
+    from .sweep.cli import cmd_sweep as run_cmd
+
+    return run_cmd(args)
+
+
+def cmd_analyze(args: argparse.Namespace) -> int:
+    """Analyse a sweep folder (see ``sweep/analysis.py``)."""
+    from .sweep.cli import cmd_analyze as run_cmd
+
+    return run_cmd(args)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -137,7 +155,22 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="small sizes, for a smoke test (not the published figures)",
     )
+    b.add_argument(
+        "--sweep",
+        action="store_true",
+        help="measure the sweep runner instead: throughput on 1 and 2 workers, per-run overhead",
+    )
     b.set_defaults(func=cmd_bench)
+
+    from .sweep.cli import add_analyze_arguments, add_sweep_arguments
+
+    sw = sub.add_parser("sweep", help="run a parameter sweep (experiments/*.toml)")
+    add_sweep_arguments(sw)
+    sw.set_defaults(func=cmd_sweep)
+
+    an = sub.add_parser("analyze", help="tables, CIs, sensitivity indices and plots of a sweep")
+    add_analyze_arguments(an)
+    an.set_defaults(func=cmd_analyze)
 
     pr = sub.add_parser("params", help="print the parameter table (Markdown)")
     pr.set_defaults(func=cmd_params)

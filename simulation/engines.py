@@ -99,20 +99,28 @@ def _new_edges(model, friend, j, rng) -> tuple[np.ndarray, np.ndarray]:
     return friend, j
 
 
-def _apply_adoptions(model, pairs_f, pairs_b, new_own, new_wom, res: DayResult) -> None:
-    """Union the day's adoptions into the state; attribute each once (sponsored first)."""
+def _apply_adoptions(model, sources, res: DayResult) -> None:
+    """Union the day's adoptions into the state, each (follower, brand) pair once.
+
+    ``sources`` are (followers, brands) arrays through sponsored posts, through own posts
+    and imitation, and through word of mouth, in that order of attribution.
+    """
     st = model.state
-    new = np.zeros_like(st.adopted)
-    new[pairs_f, pairs_b] = True
-    own_only = new_own & ~new
-    res.adopt_own[:] = own_only.sum(axis=0)
-    new |= own_only
-    wom_only = new_wom & ~new
-    res.adopt_wom[:] = wom_only.sum(axis=0)
-    new |= wom_only
-    new &= ~st.adopted
-    st.adopted |= new
-    st.new_adopted = new
+    n = st.n_followers
+    keys = np.concatenate(
+        [np.asarray(b, np.int64) * n + np.asarray(f, np.int64) for f, b in sources]
+    )
+    origin = np.concatenate([np.full(np.asarray(f).size, k) for k, (f, _) in enumerate(sources)])
+    keys, first = np.unique(keys, return_index=True)
+    origin = origin[first]
+    fresh = ~st.adopted.ravel()[keys]
+    keys, origin = keys[fresh], origin[fresh]
+    b, f = np.divmod(keys, n) if n else (keys, keys)
+    res.adopt_own = np.bincount(b[origin == 1], minlength=st.n_brands)
+    res.adopt_wom = np.bincount(b[origin == 2], minlength=st.n_brands)
+    st.adopted.ravel()[keys] = True
+    st.any_adopted[f] = True
+    st.new_f, st.new_b = f, b
 
 
 def step_vectorized(model, inp: DayInputs) -> DayResult:
@@ -152,7 +160,7 @@ def step_vectorized(model, inp: DayInputs) -> DayResult:
     counted = uptake_counts(model, da, trust[a], fit_p)
     res.uptake_engaged = int(counted.sum())
     res.uptake_adopted = int((counted & took).sum())
-    hit = took & ~st.adopted[sa, ba]
+    hit = took & ~st.adopted[ba, sa]
     sa, ba, da = sa[hit], ba[hit], da[hit]
     _, first = np.unique(sa.astype(np.int64) * max(nb, 1) + ba, return_index=True)
     res.adopt_via = np.bincount(da[first], minlength=m)
@@ -160,9 +168,9 @@ def step_vectorized(model, inp: DayInputs) -> DayResult:
     # 3. trust and unfollowing
     new_trust = mech.trust_update(
         trust,
-        1.0,
-        ~spons,
-        st.offtopic[d],
+        np.float32(1.0),
+        (~spons).astype(np.float32),  # float32 flags keep the arithmetic in float32
+        st.offtopic[d].astype(np.float32),
         inp.excess[d],
         st.sensitivity[s],
         beh.trust_rebuild,
@@ -193,29 +201,43 @@ def step_vectorized(model, inp: DayInputs) -> DayResult:
     res.follows = np.bincount(j_new, minlength=m)
 
     # 6. own posts, imitation and word of mouth, brand by brand
-    new_own = np.zeros((nf, nb), bool)
-    new_wom = np.zeros((nf, nb), bool)
+    own, wom = [], []
+    by_brand = np.argsort(st.new_b, kind="stable")
+    bounds = np.searchsorted(st.new_b[by_brand], np.arange(nb + 1))
     for b in range(nb):
-        col = st.adopted[:, b]
+        col = st.adopted[b]
         cat = st.category[b]
         if beh.wom_q > 0:
             share = ties.friend_share(col)
             h = mech.adoption_hazard(inp.own_p[b] * st.interest[:, cat], beh.wom_q, share)
-            new_own[:, b] = (rng.random(nf) < h) & ~col
+            own.append(np.flatnonzero((rng.random(nf) < h) & ~col))
         elif inp.own_p[b] > 0:
             # thinning: candidates at the largest hazard, kept with hazard / largest
             k = int(rng.binomial(nf, min(1.0, inp.own_p[b])))
             cand = rng.choice(nf, size=k, replace=False)
             keep = rng.random(k) < st.interest[cand, cat]
-            new_own[cand[keep], b] = True
-            new_own[:, b] &= ~col
-        if beh.wom_p > 0:
-            srcs = np.flatnonzero(st.new_adopted[:, b])
-            if srcs.size:
-                _, tg = ties.expand(srcs)
-                new_wom[tg[rng.random(tg.size) < beh.wom_p], b] = True
-                new_wom[:, b] &= ~col
-    _apply_adoptions(model, sa[first], ba[first], new_own, new_wom, res)
+            own.append(cand[keep & ~col[cand]])
+        else:
+            own.append(np.zeros(0, np.int64))
+        srcs = st.new_f[by_brand[bounds[b] : bounds[b + 1]]]
+        if beh.wom_p > 0 and srcs.size:
+            _, tg = ties.expand(srcs)
+            tg = tg[rng.random(tg.size) < beh.wom_p]
+            wom.append(tg[~col[tg]])
+        else:
+            wom.append(np.zeros(0, np.int64))
+    brands = np.arange(nb)
+    own_b = np.repeat(brands, [x.size for x in own])
+    wom_b = np.repeat(brands, [x.size for x in wom])
+    _apply_adoptions(
+        model,
+        [
+            (sa[first], ba[first]),
+            (np.concatenate([np.zeros(0, np.int64), *own]), own_b),
+            (np.concatenate([np.zeros(0, np.int64), *wom]), wom_b),
+        ],
+        res,
+    )
     return res
 
 
@@ -232,13 +254,15 @@ def step_reference(model, inp: DayInputs) -> DayResult:
     active = np.flatnonzero(e.active[: e.n])
     order = active[np.argsort(e.src[active], kind="stable")]
     starts = np.searchsorted(e.src[order], np.arange(st.n_followers + 1))
+    new_adopted0 = np.zeros_like(st.adopted)
+    new_adopted0[st.new_b, st.new_f] = True
     day = _Day(
         inp=inp,
         res=res,
         order=order,
         starts=starts,
         adopted0=st.adopted.copy(),
-        new_adopted0=st.new_adopted.copy(),
+        new_adopted0=new_adopted0,
         pairs=[],
         own=np.zeros_like(st.adopted),
         wom=np.zeros_like(st.adopted),
@@ -252,7 +276,9 @@ def step_reference(model, inp: DayInputs) -> DayResult:
     else:
         pf = pb = pj = np.zeros(0, np.int64)
     res.adopt_via = np.bincount(pj, minlength=st.n_influencers)
-    _apply_adoptions(model, pf, pb, day.own & ~day.adopted0, day.wom & ~day.adopted0, res)
+    own_b, own_f = np.nonzero(day.own & ~day.adopted0)
+    wom_b, wom_f = np.nonzero(day.wom & ~day.adopted0)
+    _apply_adoptions(model, [(pf, pb), (own_f, own_b), (wom_f, wom_b)], res)
     if day.new_friend:
         _, j_new = _new_edges(
             model, np.array(day.new_friend, np.int64), np.array(day.new_j, np.int64), model.rng

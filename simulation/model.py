@@ -194,14 +194,15 @@ class MarketModel(mesa.Model):
     def day_inputs(self) -> DayInputs:
         """Quantities both engines read: size term, commercial excess, fatigue, own reach."""
         st, beh = self.state, self.cfg.behaviour
+        # float32, like the edge arrays they are combined with (half the memory traffic)
         return DayInputs(
             size_term=mech.size_engagement(
                 np.maximum(st.follower_counts(), 1.0),
                 beh.engagement_base,
                 beh.engagement_size_exponent,
-            ),
-            excess=mech.commercial_excess(st.share, beh.share_tolerance),
-            fatigue=mech.fatigue_level(st.exposures, beh.fatigue_scale),
+            ).astype(np.float32),
+            excess=mech.commercial_excess(st.share, beh.share_tolerance).astype(np.float32),
+            fatigue=mech.fatigue_level(st.exposures, beh.fatigue_scale).astype(np.float32),
             own_p=np.full(st.n_brands, self.own_reach() * self.cfg.brands.own_conversion),
         )
 
@@ -296,9 +297,8 @@ class MarketModel(mesa.Model):
             )
         m["conversions"] = conv - tot["conversions"]
         m["sales_value"] = m["conversions"] * cfg.brands.margin
-        new = st.new_adopted
-        m["adoptions"] = int(new.sum())
-        adopters = int(st.adopted.any(axis=1).sum()) if st.n_brands else 0
+        m["adoptions"] = int(st.new_f.size)
+        adopters = int(st.any_adopted.sum())
         m["adopters"] = adopters
         m["adopted_share"] = _ratio(adopters, st.n_followers)
         m["own_reach"] = self.own_reach()

@@ -125,8 +125,10 @@ class MarketState:
     susceptibility: np.ndarray  # (n,) float32
     sensitivity: np.ndarray  # (n,) float32
     exposures: np.ndarray  # (n,) float64, decayed sponsored exposures
-    adopted: np.ndarray  # (n, B) bool
-    new_adopted: np.ndarray  # (n, B) bool, adopted during the last step
+    adopted: np.ndarray  # (B, n) bool, brand-major: adopted[b, f]
+    new_f: np.ndarray  # followers of the (follower, brand) adoptions of the last step
+    new_b: np.ndarray  # brands of those adoptions
+    any_adopted: np.ndarray  # (n,) bool, has adopted some brand's product
     # influencers
     tier: np.ndarray  # (m,) int8 tier at creation
     inf_topic: np.ndarray  # (m,) int16
@@ -237,9 +239,10 @@ def build_state(cfg: Config, rng: np.random.Generator) -> MarketState:
     platform = np.zeros(b, bool)
     platform[rng.permutation(b)[: round(b * br.platform_share)]] = True
 
-    adopted = np.zeros((n, b), bool)
+    adopted = np.zeros((b, n), bool)
     seeds = min(br.seed_adopters, n)
-    adopted[:seeds] = True
+    adopted[:, :seeds] = True
+    seed_b, seed_f = np.nonzero(adopted)
 
     st = MarketState(
         interest=interest,
@@ -248,7 +251,9 @@ def build_state(cfg: Config, rng: np.random.Generator) -> MarketState:
         sensitivity=sensitivity.astype(np.float32),
         exposures=np.zeros(n),
         adopted=adopted,
-        new_adopted=adopted.copy(),
+        new_f=seed_f.astype(np.int64),
+        new_b=seed_b.astype(np.int64),
+        any_adopted=adopted.any(axis=0),
         tier=tier,
         inf_topic=inf_topic,
         weight=weight,

@@ -244,6 +244,7 @@ CLI_CASES = [
     ('[graph]\nkind = "watts_strogatz"\nk = 5\n', [], "graph.k"),
     (TINY_TOML, ["--set", "behaviour.reach=1.5"], "behaviour.reach"),
     (TINY_TOML, ["--set", "brands"], "expected section.key=value"),
+    (TINY_TOML, ["--steps", "0"], "run.steps: 0 is out of range"),
     (TINY_TOML + '[graph]\nkind = "edgelist"\nfile = "gone.txt"\n', [], "graph.file"),
 ]
 

@@ -9,6 +9,7 @@ reference engine; half of the brands use the platform so that fees are exercised
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from simulation.model import TIMESERIES_COLUMNS, MarketModel
@@ -222,3 +223,15 @@ def test_table_followers_are_counts_times_weight(tiny):
     assert start + ts["follows"].sum() - ts["unfollows"].sum() == pytest.approx(
         ts["followers"].iloc[-1]
     )
+
+
+@pytest.mark.parametrize("engine", ["vectorized", "reference"])
+def test_same_seed_same_run(tiny, engine):
+    cfg = tiny(run={"engine": engine}, **MARKET)
+    steps = 40 if engine == "vectorized" else 6
+    a, b = run(cfg, seed=3, steps=steps), run(cfg, seed=3, steps=steps)
+    pd.testing.assert_frame_equal(a.timeseries, b.timeseries)
+    pd.testing.assert_frame_equal(a.influencers, b.influencers)
+    pd.testing.assert_frame_equal(a.brands, b.brands)
+    c = run(cfg, seed=4, steps=steps)
+    assert not a.influencers["followers_start"].equals(c.influencers["followers_start"])

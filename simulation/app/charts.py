@@ -1,0 +1,281 @@
+"""The page's pictures, drawn with matplotlib from the model's own figures.
+
+A picture is a canvas that lives as long as the page shows one model: the frame (axes,
+ticks, labels, legend) is drawn once and kept as a bitmap, and each new day only the data
+are drawn over it ("blitting"). That takes a few milliseconds where a full matplotlib draw
+takes a hundred, which is what lets the page redraw while the market runs. The frame is
+redrawn only when the data leave the axes. Canvases use ``matplotlib.figure.Figure``
+directly (no pyplot), so they are safe in the server's threads and leak no global figures.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.collections import LineCollection
+from matplotlib.figure import Figure
+from PIL import Image
+
+from ..config import TIERS
+from ..state import STRATEGIES
+
+__all__ = [
+    "CHARTS",
+    "STRATEGY_COLORS",
+    "TIER_COLORS",
+    "ChartCanvas",
+    "NetworkCanvas",
+    "draw_chart",
+    "draw_network",
+]
+
+#: One colour per tier, smallest to largest, shared by the network view and the charts.
+TIER_COLORS: dict[str, str] = {
+    "nano": "#8c96c6",
+    "micro": "#2ca25f",
+    "mid": "#fdae6b",
+    "macro": "#8856a7",
+    "celebrity": "#de2d26",
+}
+STRATEGY_COLORS: dict[str, str] = {"micro": "#2ca25f", "celebrity": "#de2d26", "mixed": "#3182bd"}
+
+#: Charts of the page: name -> (title, y label, {column: (label, colour)}, log scale).
+CHARTS: dict[str, tuple[str, str, dict[str, tuple[str, str]], bool]] = {
+    "engagement": (
+        "Engagement rate by tier",
+        "engagements per follower per post",
+        {f"engagement_rate_{t}": (t, TIER_COLORS[t]) for t in TIERS},
+        True,
+    ),
+    "prices": (
+        "Price of a sponsored post by tier",
+        "$ per post",
+        {f"price_{t}": (t, TIER_COLORS[t]) for t in TIERS},
+        True,
+    ),
+    "followers": (
+        "Followers by tier",
+        "followers of all accounts of the tier",
+        {f"followers_{t}": (t, TIER_COLORS[t]) for t in TIERS},
+        True,
+    ),
+    "unfollows": (
+        "Unfollows and new follows per day",
+        "followers per day",
+        {"unfollows": ("unfollows", "#de2d26"), "follows": ("new follows", "#2ca25f")},
+        False,
+    ),
+    "return": (
+        "Return per dollar by brand strategy",
+        "earned media value per $ spent",
+        {f"return_per_dollar_{s}": (s, STRATEGY_COLORS[s]) for s in STRATEGIES},
+        False,
+    ),
+}
+
+#: Pixels per inch of the pictures (the page scales them to its columns).
+DPI = 80
+
+
+def _png(canvas: FigureCanvasAgg) -> bytes:
+    rgba = np.asarray(canvas.buffer_rgba())
+    buf = io.BytesIO()
+    Image.fromarray(rgba[..., :3]).save(buf, format="png", compress_level=1)
+    return buf.getvalue()
+
+
+class ChartCanvas:
+    """One time-series chart of :data:`CHARTS` for one model.
+
+    Args:
+        model: the market (its DataCollector's ``model_vars`` are read).
+        name: a key of :data:`CHARTS`.
+    """
+
+    def __init__(self, model, name: str, width: float = 5.0, height: float = 3.1):
+        self.model = model
+        self.name = name
+        title, ylabel, series, log = CHARTS[name]
+        self.series = series
+        self.log = log
+        self.fig = Figure(figsize=(width, height), dpi=DPI)
+        self.canvas = FigureCanvasAgg(self.fig)
+        ax = self.ax = self.fig.add_subplot()
+        self.fig.subplots_adjust(left=0.15, right=0.97, top=0.80, bottom=0.15)
+        self.lines = [
+            ax.plot([], [], color=color, lw=1.5, label=label, animated=True)[0]
+            for label, color in series.values()
+        ]
+        ax.set_title(title, fontsize=10, pad=18)
+        ax.set_xlabel("day", fontsize=8)
+        ax.set_ylabel(ylabel, fontsize=8)
+        ax.tick_params(labelsize=7)
+        ax.grid(alpha=0.3, lw=0.5)
+        if log:
+            ax.set_yscale("log")
+        ax.legend(
+            handles=self.lines,
+            fontsize=7,
+            frameon=False,
+            ncol=len(series),
+            loc="lower center",
+            bbox_to_anchor=(0.5, 1.0),
+            handlelength=1.2,
+            columnspacing=0.8,
+        )
+        self.xmax = max(int(getattr(model.cfg.run, "steps", 100)), 10)
+        self.ylim = (1e-3, 1.0) if log else (0.0, 1.0)
+        self.fitted = False
+        self.background = None
+
+    def _limits(self, values: list[np.ndarray]) -> tuple[float, float]:
+        """The y range: the current one, widened to whole decades (log) or by half (linear)
+        when the data leave it, so that the frame is rarely redrawn."""
+        finite = np.concatenate([v[np.isfinite(v)] for v in values])
+        if self.log:
+            finite = finite[finite > 0]
+        if not finite.size:
+            return self.ylim
+        dmin, dmax = float(finite.min()), float(finite.max())
+        lo, hi = self.ylim
+        if self.fitted and lo <= dmin and dmax <= hi:
+            return self.ylim
+        if self.log:
+            new_lo = 10.0 ** math.floor(math.log10(dmin))
+            new_hi = max(10.0 ** math.ceil(math.log10(dmax * 1.001)), new_lo * 10)
+        else:
+            new_lo = min(0.0, dmin * 1.5)
+            new_hi = max(dmax * 1.5, 1e-9)
+        if self.fitted:
+            new_lo, new_hi = min(lo, new_lo), max(hi, new_hi)
+        self.fitted = True
+        return new_lo, new_hi
+
+    def render(self) -> bytes:
+        """The chart up to the model's current day, as PNG bytes."""
+        data = self.model.datacollector.model_vars
+        days = np.asarray(data.get("step", []), dtype=float)
+        values = []
+        for column in self.series:
+            y = np.asarray(data.get(column, []), dtype=float)
+            values.append(np.where(y > 0, y, np.nan) if self.log else y)
+        xmax = self.xmax
+        while days.size and days[-1] > xmax:
+            xmax *= 2
+        ylim = self._limits(values)
+        if self.background is None or ylim != self.ylim or xmax != self.xmax:
+            self.xmax, self.ylim = xmax, ylim
+            self.ax.set_xlim(0, xmax)
+            self.ax.set_ylim(*ylim)
+            self.canvas.draw()
+            self.background = self.canvas.copy_from_bbox(self.fig.bbox)
+        self.canvas.restore_region(self.background)
+        for line, y in zip(self.lines, values, strict=True):
+            line.set_data(days, y)
+            self.ax.draw_artist(line)
+        return _png(self.canvas)
+
+
+class NetworkCanvas:
+    """The network view of a model's :class:`~simulation.app.model.NetworkSample`.
+
+    Influencers (on the ring, one sector per topic) are sized by followers and coloured by
+    tier; sampled followers are coloured by their mean trust in the accounts they follow,
+    or by ad fatigue; follow edges are grey, those unfollowed since the last frame drawn
+    red, new follows green.
+    """
+
+    def __init__(self, model, color_by: str = "trust", width: float = 5.0, height: float = 4.0):
+        self.model = model
+        self.color_by = color_by
+        self.fig = Figure(figsize=(width, height), dpi=DPI)
+        self.canvas = FigureCanvasAgg(self.fig)
+        ax = self.ax = self.fig.add_axes((0.0, 0.0, 0.8, 0.9))
+        cax = self.fig.add_axes((0.86, 0.25, 0.03, 0.5))
+        ax.set_xlim(-1.1, 1.1)
+        ax.set_ylim(-1.1, 1.1)
+        ax.set_aspect("equal")
+        ax.set_axis_off()
+        f = model.sample.frame(color_by)
+        self.edges = LineCollection(
+            [], colors="#969696", linewidths=0.3, alpha=0.25, zorder=1, animated=True
+        )
+        self.added = LineCollection([], colors="#2ca25f", linewidths=1.2, zorder=2, animated=True)
+        self.removed = LineCollection([], colors="#de2d26", linewidths=1.6, zorder=3, animated=True)
+        for coll in (self.edges, self.added, self.removed):
+            ax.add_collection(coll)
+        self.followers = ax.scatter(
+            f["f_xy"][:, 0],
+            f["f_xy"][:, 1],
+            c=np.zeros(len(f["f_xy"])),
+            cmap="RdYlGn" if color_by == "trust" else "magma_r",
+            vmin=0.0,
+            vmax=1.0,
+            s=12,
+            linewidths=0,
+            zorder=4,
+            animated=True,
+        )
+        self.influencers = ax.scatter(
+            f["inf_xy"][:, 0],
+            f["inf_xy"][:, 1],
+            s=20,
+            c=[TIER_COLORS[TIERS[t]] for t in f["inf_tier"]],
+            edgecolors="black",
+            linewidths=0.5,
+            zorder=5,
+            animated=True,
+        )
+        handles = [
+            ax.scatter([], [], s=40, c=TIER_COLORS[t], edgecolors="black", linewidths=0.5, label=t)
+            for t in TIERS
+        ]
+        self.fig.legend(
+            handles=handles,
+            fontsize=7,
+            loc="lower right",
+            frameon=False,
+            ncol=1,
+            handletextpad=0.2,
+            title="tier",
+            title_fontsize=7,
+            bbox_to_anchor=(1.0, 0.0),
+        )
+        cb = self.fig.colorbar(self.followers, cax=cax)
+        cb.set_label("trust" if color_by == "trust" else "ad fatigue", fontsize=8)
+        cb.ax.tick_params(labelsize=7)
+        self.title = self.fig.text(0.02, 0.95, "", fontsize=9, animated=True)
+        self.canvas.draw()
+        self.background = self.canvas.copy_from_bbox(self.fig.bbox)
+
+    def render(self) -> bytes:
+        """The network at the model's current day, as PNG bytes."""
+        f = self.model.sample.frame(self.color_by)
+        self.canvas.restore_region(self.background)
+        self.edges.set_segments(f["edges"])
+        self.added.set_segments(f["added"])
+        self.removed.set_segments(f["removed"])
+        self.followers.set_array(np.nan_to_num(f["f_value"], nan=0.0))
+        self.influencers.set_sizes(8 + 14 * np.log10(np.maximum(f["inf_followers"], 1.0)))
+        for artist in (self.edges, self.added, self.removed, self.followers, self.influencers):
+            self.ax.draw_artist(artist)
+        n = len(f["removed"])
+        self.title.set_text(
+            f"Day {self.model.steps}: {len(f['f_xy'])} sampled followers, "
+            f"{n} unfollow{'' if n == 1 else 's'} since the last frame (red)"
+        )
+        self.fig.draw_artist(self.title)
+        return _png(self.canvas)
+
+
+def draw_chart(model, name: str) -> bytes:
+    """One chart of :data:`CHARTS` as PNG bytes (a fresh canvas; the page keeps its own)."""
+    return ChartCanvas(model, name).render()
+
+
+def draw_network(model, color_by: str = "trust") -> bytes:
+    """The network view as PNG bytes (a fresh canvas; the page keeps its own)."""
+    return NetworkCanvas(model, color_by).render()

@@ -1,0 +1,188 @@
+"""The classroom page: the influencer market running in the browser.
+
+Run it with ``influencer-sim app`` or ``solara run simulation/app/page.py`` (needs the
+``app`` extra: ``pip install .[app]``). It is Mesa's SolaraViz around
+:class:`~simulation.app.model.ClassroomModel`: the sidebar holds Mesa's play, pause, step
+and reset buttons, the scenario, the seed and the levers; the main area holds a short text,
+the network view and the charts. The page reads the model; it never changes it.
+
+``INFLUENCER_SIM_SCENARIO`` names the scenario the page starts with (``baseline`` if unset).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+
+import solara
+from mesa.visualization import SolaraViz
+from mesa.visualization.utils import update_counter
+
+from simulation.app.charts import CHARTS, draw_chart, draw_network
+from simulation.app.model import (
+    DEFAULT_FOLLOWERS,
+    LEVERS,
+    ClassroomModel,
+    lever_values,
+    scenario_config,
+    scenario_names,
+)
+
+__all__ = ["model_params", "page"]
+
+#: Days simulated between two redraws while playing (Mesa's "Render Interval" slider).
+#: Drawing the six pictures costs about as much as 50 days of the market at 10,000
+#: followers, so redrawing every few days keeps the market moving at classroom speed.
+RENDER_INTERVAL = 3
+
+ABOUT = """
+### What you are looking at
+
+A simulated market for **influencer marketing**. Every day influencers post; some posts are
+**sponsored** by brands that paid for them. Followers see posts, engage with them, and
+**trust** the accounts they follow less when too many posts are ads; below a threshold they
+**unfollow**. Brands choose between **micro** influencers (small, topical, trusted audiences),
+**celebrities** (huge, broad audiences) or a **mix**, and pay prices that rise with followers
+and demand.
+
+* **Network** (a sample of followers): big dots on the ring are influencers, sized by followers
+  and coloured by tier; small dots are followers, coloured by their trust (or ad fatigue). Red
+  lines are unfollows since the last picture, green lines new follows.
+* **Charts**: engagement, prices and followers by tier; unfollows per day; the return per
+  dollar each brand strategy earns.
+
+Try it: press **Step** and **▶**; then move a slider (for example *sponsored posts per week*
+or *sensitivity to ads*), press **Reset** and compare.
+"""
+
+
+def _start_scenario() -> str:
+    names = scenario_names()
+    wanted = os.environ.get("INFLUENCER_SIM_SCENARIO", "baseline")
+    if wanted in names or not names:
+        return wanted
+    return names[0]
+
+
+def make_model_params(scenario: str) -> dict:
+    """SolaraViz's model parameters: the scenario, the seed, the population and the levers
+    (starting at the scenario's own values), and the start positions (fixed)."""
+    cfg = scenario_config(scenario)
+    start = lever_values(cfg)
+    params: dict = {
+        "scenario": {
+            "type": "Select",
+            "value": scenario,
+            "values": scenario_names() or [scenario],
+            "label": "Scenario",
+        },
+        "seed": {"type": "InputText", "value": str(cfg.run.seed), "label": "Seed"},
+        "n_followers": {
+            "type": "SliderInt",
+            "value": DEFAULT_FOLLOWERS,
+            "min": 1_000,
+            "max": 50_000,
+            "step": 1_000,
+            "label": "Followers (simulated)",
+        },
+    }
+    for lever in LEVERS:
+        value = start[lever.name]
+        if lever.kind == "switch":
+            params[lever.name] = {"type": "Checkbox", "value": bool(value), "label": lever.label}
+        else:
+            kind = "SliderInt" if lever.kind == "int" else "SliderFloat"
+            lo, hi = lever.lo, max(lever.hi, value)
+            params[lever.name] = {
+                "type": kind,
+                "value": value,
+                "min": lo,
+                "max": hi,
+                "step": lever.step,
+                "label": lever.label,
+            }
+    params["start"] = start
+    return params
+
+
+@solara.component
+def About(model: ClassroomModel):
+    """The short text of the page, with today's figures of the market."""
+    update_counter.get()
+    m = model.metrics
+    solara.Markdown(ABOUT)
+    if m:
+        trust = m.get("mean_trust", math.nan)
+        solara.Markdown(
+            f"**Scenario** `{model.scenario}`, seed {model.seed_value}, "
+            f"{model.cfg.population.n_followers:,} simulated followers. "
+            f"**Day {model.steps}**: {m['unfollows']:,.0f} unfollows today, "
+            f"{model.totals['unfollows']:,.0f} in all; mean trust {trust:.2f}; "
+            f"{m['sponsored_share']:.0%} of today's posts sponsored."
+        )
+    else:
+        solara.Markdown(
+            f"**Scenario** `{model.scenario}`, seed {model.seed_value}, "
+            f"{model.cfg.population.n_followers:,} simulated followers. **Day 0**: press Step."
+        )
+    if model.overrides:
+        moved = ", ".join(f"`{k} = {v}`" for k, v in model.overrides.items())
+        solara.Markdown(f"Levers in effect: {moved}.")
+    for note in model.notes:
+        solara.Warning(note)
+
+
+@solara.component
+def NetworkView(model: ClassroomModel):
+    """The network sample, with a choice of what colours the followers."""
+    update_counter.get()
+    color_by, set_color_by = solara.use_state("trust")
+    png = solara.use_memo(
+        lambda: draw_network(model, color_by), dependencies=[id(model), model.steps, color_by]
+    )
+    with solara.Column(gap="0px"):
+        solara.ToggleButtonsSingle(
+            value=color_by, values=["trust", "fatigue"], on_value=set_color_by, dense=True
+        )
+        solara.Image(png, width="100%")
+
+
+@solara.component
+def Chart(model: ClassroomModel, name: str):
+    """One chart of :data:`~simulation.app.charts.CHARTS`, redrawn when the day changes."""
+    update_counter.get()
+    png = solara.use_memo(
+        lambda: draw_chart(model, name), dependencies=[id(model), model.steps, name]
+    )
+    solara.Image(png, width="100%")
+
+
+def _chart(name: str):
+    def make(model):
+        return Chart(model, name)
+
+    make.__name__ = f"chart_{name}"
+    return make
+
+
+SCENARIO = _start_scenario()
+model_params = make_model_params(SCENARIO)
+components = [
+    (lambda model: About(model), 0),
+    (lambda model: NetworkView(model), 0),
+    *[(_chart(name), 0) for name in CHARTS],
+]
+
+page = SolaraViz(
+    ClassroomModel(
+        **{
+            k: (v["value"] if isinstance(v, dict) and "type" in v else v)
+            for k, v in model_params.items()
+        }
+    ),
+    components=components,
+    model_params=model_params,
+    name="Influencer market",
+    play_interval=1,
+    render_interval=RENDER_INTERVAL,
+)

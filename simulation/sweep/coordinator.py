@@ -1,0 +1,139 @@
+"""The coordinator: expand a sweep into runs, hand them to an executor, save each result.
+
+The coordinator holds the design, one boolean per run (done or not) and the runs in flight;
+results go to disk as they arrive, so its memory does not grow with the number of runs.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import executors
+from .design import iter_runs, make_design
+from .evaluate import ModelEvaluator
+from .spec import Sweep, SweepError
+from .store import SweepStore
+
+__all__ = ["SweepReport", "run_sweep"]
+
+
+@dataclass
+class SweepReport:
+    """What a call to :func:`run_sweep` did."""
+
+    out: Path
+    n_runs: int
+    n_done: int  # runs on disk at the end (ok or error)
+    n_new: int  # runs finished by this call
+    n_failed: int  # runs on disk with status "error"
+    interrupted: bool
+    wall_time: float
+
+    @property
+    def complete(self) -> bool:
+        return self.n_done == self.n_runs
+
+
+def run_sweep(
+    sweep: Sweep,
+    out: str | Path,
+    *,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    resume: bool = False,
+    overwrite: bool = False,
+    progress: bool = True,
+    evaluate=None,
+) -> SweepReport:
+    """Run every run of ``sweep`` that is not yet in ``out``.
+
+    Args:
+        sweep: a validated sweep (:func:`~simulation.sweep.spec.load_sweep`).
+        out: the sweep folder (see :mod:`~simulation.sweep.store`).
+        workers: 1 runs in this process; more uses local processes (default: one per core);
+            with ``scheduler``, the LocalCluster size / the in-flight bound.
+        scheduler: ``"local"`` or a Dask scheduler address.
+        resume: finish a sweep already started in ``out``.
+        overwrite: replace whatever ``out`` holds.
+        progress: show a progress bar with the time left (stderr).
+        evaluate: the function from a :class:`RunSpec` to outcomes (default: the model).
+
+    A KeyboardInterrupt stops the sweep after saving what finished; the report says so.
+    """
+    t0 = time.perf_counter()
+    if resume and overwrite:
+        raise SweepError("--resume and --overwrite: give one or the other")
+    if workers is not None and workers < 1:
+        raise SweepError(f"--workers: {workers} must be at least 1")
+    evaluate = evaluate if evaluate is not None else ModelEvaluator.for_sweep(sweep)
+    design = make_design(sweep)
+    n_runs = len(design) * sweep.replications
+    store = SweepStore(out, sweep)
+    if resume:
+        store.open_resume(design)
+    else:
+        store.create(design, n_runs, overwrite=overwrite)
+    done = store.done_mask(n_runs)
+    n_before = int(done.sum())
+    specs = iter_runs(sweep, design, skip=lambda rid: done[rid])
+
+    n_workers = workers or executors.default_workers()
+    if scheduler:
+        results = executors.dask(evaluate, specs, scheduler, n_workers)
+    elif n_workers == 1:
+        results = executors.serial(evaluate, specs)
+    else:
+        results = executors.processes(evaluate, specs, n_workers)
+
+    from tqdm import tqdm
+
+    bar = tqdm(
+        total=n_runs,
+        initial=n_before,
+        unit="run",
+        desc=sweep.name,
+        disable=not progress,
+        file=sys.stderr,
+        dynamic_ncols=True,
+    )
+    n_new = 0
+    interrupted = False
+    try:
+        for spec, rec in results:
+            store.write(spec, rec)
+            done[spec.run_id] = True
+            n_new += 1
+            bar.update(1)
+    except KeyboardInterrupt:
+        interrupted = True
+    finally:
+        results.close()
+        bar.close()
+    n_rows = store.consolidate(n_runs)
+    n_failed = _count_failed(store)
+    state = "complete" if n_rows == n_runs else "incomplete"
+    store.write_manifest(
+        n_runs=n_runs,
+        state=state,
+        counts={"done": n_rows, "failed": n_failed, "missing": n_runs - n_rows},
+    )
+    return SweepReport(
+        out=Path(out),
+        n_runs=n_runs,
+        n_done=n_rows,
+        n_new=n_new,
+        n_failed=n_failed,
+        interrupted=interrupted,
+        wall_time=time.perf_counter() - t0,
+    )
+
+
+def _count_failed(store: SweepStore) -> int:
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    status = pq.read_table(store.out / "runs.parquet", columns=["status"])["status"]
+    return int(pc.sum(pc.equal(status, "error")).as_py() or 0)

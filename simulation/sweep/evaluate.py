@@ -1,0 +1,147 @@
+"""The model as a function from a run's parameters to its outcomes.
+
+An evaluator is any picklable callable ``evaluate(spec: RunSpec) -> Evaluation | dict``; the
+coordinator and the executors know nothing else about the model, so a test (or another model)
+can plug in its own. :class:`ModelEvaluator` is the one for this simulation: base scenario +
+the run's factor values + its seed -> ``runner.run`` -> the outcomes the sweep file keeps.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..config import Config, apply_overrides
+from .design import RunSpec
+from .spec import Outcomes, Sweep, flatten_summary
+
+__all__ = ["Evaluation", "ModelEvaluator", "RunRecord", "extract_outcomes", "safe_call"]
+
+
+@dataclass
+class Evaluation:
+    """What an evaluator returns: scalar outcomes and, optionally, a per-step series."""
+
+    outcomes: dict[str, Any]
+    series: pd.DataFrame | None = None
+
+
+@dataclass
+class RunRecord:
+    """One finished run as it travels back to the coordinator."""
+
+    run_id: int
+    status: str  # "ok" | "error"
+    outcomes: dict[str, Any] = field(default_factory=dict)
+    series: pd.DataFrame | None = None
+    error: str | None = None
+    wall_time: float = 0.0
+
+
+def _float(x: Any) -> float:
+    if x is None:
+        return math.nan
+    try:
+        return float(x)
+    except (TypeError, ValueError):
+        return math.nan
+
+
+def extract_outcomes(outcomes: Outcomes, ts: pd.DataFrame, summary: dict) -> dict[str, float]:
+    """The scalar outcomes of one run from its time series and summary."""
+    out: dict[str, float] = {}
+    if outcomes.summary:
+        flat = flatten_summary(summary)
+        for k in outcomes.summary:
+            out[k] = _float(flat.get(k))
+    for c in outcomes.final:
+        out[f"{c}_final"] = _float(ts[c].iloc[-1]) if len(ts) else math.nan
+    step = ts["step"].to_numpy()
+    for w in outcomes.window_mean:
+        sel = (step >= w.start) & (step <= w.end)
+        vals = ts[w.column].to_numpy(dtype=float)[sel]
+        out[w.name] = float(np.nanmean(vals)) if np.isfinite(vals).any() else math.nan
+    for e in outcomes.first_step:
+        v = ts[e.column].to_numpy(dtype=float)
+        hit = v > e.threshold if e.op == "above" else v < e.threshold
+        idx = np.flatnonzero(hit)
+        out[e.name] = float(step[idx[0]]) if len(idx) else math.nan
+    return out
+
+
+class ModelEvaluator:
+    """Run the influencer-market model for one design point and replicate.
+
+    Args:
+        base: the resolved base scenario (steps already set).
+        outcomes: what to keep.
+    """
+
+    def __init__(self, base: Config, outcomes: Outcomes):
+        self.base = base
+        self.outcomes = outcomes
+
+    @classmethod
+    def for_sweep(cls, sweep: Sweep) -> ModelEvaluator:
+        return cls(sweep.base, sweep.outcomes)
+
+    def __call__(self, spec: RunSpec) -> Evaluation:
+        from ..runner import run
+
+        cfg = apply_overrides(self.base, {**spec.factors, "run.seed": spec.seed})
+        res = run(cfg)
+        ts = res.timeseries
+        series = None
+        if self.outcomes.series:
+            series = ts[["step", *self.outcomes.series]].reset_index(drop=True)
+        return Evaluation(extract_outcomes(self.outcomes, ts, res.summary), series)
+
+
+def _one_line(err: BaseException) -> str:
+    text = " ".join(str(err).split())
+    name = type(err).__name__
+    return f"{name}: {text}" if text else name
+
+
+def safe_call(evaluate, spec: RunSpec) -> RunRecord:
+    """Evaluate one run; an exception becomes a record with status "error" and its message."""
+    t0 = time.perf_counter()
+    try:
+        res = evaluate(spec)
+    except Exception as err:  # a failing run is a result, not the end of the sweep
+        return RunRecord(
+            run_id=spec.run_id,
+            status="error",
+            error=_one_line(err),
+            wall_time=time.perf_counter() - t0,
+        )
+    if not isinstance(res, Evaluation):
+        res = Evaluation(dict(res))
+    return RunRecord(
+        run_id=spec.run_id,
+        status="ok",
+        outcomes={k: _float(v) for k, v in res.outcomes.items()},
+        series=res.series,
+        wall_time=time.perf_counter() - t0,
+    )
+
+
+# Worker-side slot for the evaluator, filled by the process pool's initializer so it is
+# pickled once per worker instead of once per run. Only worker processes ever set it.
+_WORKER_EVALUATE = None
+
+
+def install_evaluator(evaluate) -> None:
+    """Process-pool initializer: keep the evaluator in the worker."""
+    global _WORKER_EVALUATE
+    _WORKER_EVALUATE = evaluate
+
+
+def call_installed(spec: RunSpec) -> RunRecord:
+    """Evaluate with the evaluator installed in this worker."""
+    return safe_call(_WORKER_EVALUATE, spec)

@@ -1,0 +1,674 @@
+"""The sweep file: what to vary, how, how often and what to keep.
+
+A sweep file is TOML (``experiments/*.toml``; the format is in ``docs/SWEEPS.md``)::
+
+    name = "saturation"
+    question = "What happens to return per dollar when every brand goes micro?"
+    replications = 4
+    root_seed = 2026
+    steps = 120
+
+    [base]
+    config = "../configs/baseline.toml"        # relative to this file
+    set = { "population.n_followers" = 5000 }  # overrides of the scenario
+
+    [factors]
+    brands.share_micro = [0.0, 0.35, 0.7]               # a list of values
+    behaviour.trust_erosion = { low = 0.5, high = 2.0 }  # a range (num = levels for a grid)
+
+    [design]
+    kind = "grid"        # grid | random | lhs | sobol | morris
+
+    [outcomes]
+    summary = ["return_per_dollar", "engagement_rate_by_tier.micro"]
+    final = ["mean_trust"]
+    series = ["mean_trust"]
+    window_mean = [{ column = "engagement_rate", last = 30 }]
+    first_step = [{ column = "mean_trust", below = 0.5 }]
+
+Every mistake raises :class:`SweepError` (a :class:`~simulation.config.ConfigError`) with one
+line naming the key and what is allowed. The model knows nothing of sweeps; a sweep sees the
+scenario only through ``load_config`` / ``apply_overrides`` and ``runner.run``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import hashlib
+import json
+import math
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..config import (
+    SECTIONS,
+    Config,
+    ConfigError,
+    apply_overrides,
+    config_to_toml,
+    load_config,
+)
+
+__all__ = [
+    "DESIGNS",
+    "DesignSpec",
+    "Factor",
+    "FirstStep",
+    "Outcomes",
+    "Sweep",
+    "SweepError",
+    "WindowMean",
+    "load_sweep",
+    "sweep_from_dict",
+]
+
+#: Experiment designs a sweep file may ask for.
+DESIGNS: tuple[str, ...] = ("grid", "random", "lhs", "sobol", "morris")
+
+_TOP_KEYS = ("name", "question", "replications", "root_seed", "steps", "base", "factors", "design")
+_TOP_KEYS = (*_TOP_KEYS, "outcomes")
+_RESERVED = ("run_id", "point", "replicate", "seed", "status", "error", "wall_time", "step")
+
+
+class SweepError(ConfigError):
+    """A mistake in a sweep file or its overrides; one line naming the key."""
+
+
+# -- pieces -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Factor:
+    """One scenario key the sweep varies.
+
+    Attributes:
+        key: ``section.key`` of the scenario.
+        dtype: ``"int"``, ``"float"``, ``"str"`` or ``"bool"`` (the scenario key's type).
+        values: the levels, when the file gives a list.
+        low, high: the bounds, when the file gives a range.
+        num: levels of a range in a grid design (evenly spaced, geometric when ``log``).
+        log: sample the range on a log scale.
+    """
+
+    key: str
+    dtype: str
+    values: tuple | None = None
+    low: float | None = None
+    high: float | None = None
+    num: int | None = None
+    log: bool = False
+
+    @property
+    def is_range(self) -> bool:
+        return self.values is None
+
+    def from_unit(self, u: float) -> Any:
+        """Map a number in [0, 1] to a value of this factor (the designs sample in [0, 1])."""
+        if self.values is not None:
+            k = len(self.values)
+            return self.values[min(math.floor(u * k), k - 1)]
+        if self.log:
+            x = math.exp(math.log(self.low) + u * (math.log(self.high) - math.log(self.low)))
+        else:
+            x = self.low + u * (self.high - self.low)
+        x = min(max(x, self.low), self.high)
+        return round(x) if self.dtype == "int" else float(x)
+
+    def levels(self) -> tuple:
+        """The levels of this factor in a grid design."""
+        if self.values is not None:
+            return self.values
+        n = self.num
+        if n == 1:
+            return (self.from_unit(0.0),)
+        out = []
+        for i in range(n):
+            v = self.from_unit(i / (n - 1))
+            if v not in out:  # rounding an int range may repeat a level
+                out.append(v)
+        return tuple(out)
+
+
+@dataclass(frozen=True)
+class DesignSpec:
+    """How design points are chosen.
+
+    Attributes:
+        kind: one of :data:`DESIGNS`.
+        n: random / lhs: points; sobol: base sample N (a power of two; N*(D+2) points, or
+            N*(2D+2) with second order); morris: trajectories (N*(D+1) points).
+        levels: morris grid levels (even).
+        second_order: sobol: also estimate second-order indices.
+    """
+
+    kind: str = "grid"
+    n: int | None = None
+    levels: int = 4
+    second_order: bool = False
+
+
+@dataclass(frozen=True)
+class WindowMean:
+    """Mean of a time-series column over steps ``start..end`` (inclusive; steps start at 1)."""
+
+    name: str
+    column: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class FirstStep:
+    """First step at which ``column`` is above (or below) ``threshold``; NaN if it never is."""
+
+    name: str
+    column: str
+    op: str  # "above" | "below"
+    threshold: float
+
+
+@dataclass(frozen=True)
+class Outcomes:
+    """What each run keeps: scalar outcomes, and optionally per-step series."""
+
+    summary: tuple[str, ...] = ()
+    final: tuple[str, ...] = ()
+    window_mean: tuple[WindowMean, ...] = ()
+    first_step: tuple[FirstStep, ...] = ()
+    series: tuple[str, ...] = ()
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Column names of the scalar outcomes, in table order."""
+        return (
+            *self.summary,
+            *(f"{c}_final" for c in self.final),
+            *(w.name for w in self.window_mean),
+            *(e.name for e in self.first_step),
+        )
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """A validated sweep: a base scenario, factors, a design, replications and outcomes."""
+
+    name: str
+    question: str
+    path: str
+    text: str
+    overrides: tuple[str, ...]
+    base_path: str
+    base_set: dict
+    base: Config
+    steps: int
+    replications: int
+    root_seed: int
+    factors: tuple[Factor, ...]
+    design: DesignSpec
+    outcomes: Outcomes
+    normalized: dict = dataclasses.field(repr=False, compare=False)
+
+    @property
+    def factor_keys(self) -> tuple[str, ...]:
+        return tuple(f.key for f in self.factors)
+
+    def fingerprint(self) -> str:
+        """SHA-256 of everything that decides the runs and their results (not of the text)."""
+        blob = json.dumps(
+            {"sweep": self.normalized, "base": config_to_toml(self.base)},
+            sort_keys=True,
+            default=str,
+        )
+        return hashlib.sha256(blob.encode()).hexdigest()
+
+
+# -- parsing ------------------------------------------------------------------------------
+
+
+def _flatten(table: Any, where: str, is_leaf) -> dict[str, Any]:
+    """``{"a": {"b": 1}}`` and ``{"a.b": 1}`` both become ``{"a.b": 1}``."""
+    if not isinstance(table, dict):
+        raise SweepError(f"{where}: expected a table, got {table!r}")
+    out: dict[str, Any] = {}
+
+    def walk(prefix: str, t: dict) -> None:
+        for k, v in t.items():
+            name = f"{prefix}.{k}" if prefix else k
+            if isinstance(v, dict) and not is_leaf(v):
+                walk(name, v)
+            else:
+                if name in out:
+                    raise SweepError(f"{where}.{name}: given twice")
+                out[name] = v
+
+    walk("", table)
+    return out
+
+
+def _is_range(v: dict) -> bool:
+    return bool({"low", "high", "values"} & set(v))
+
+
+def _normalize(data: dict) -> dict:
+    """Flatten the factor and override tables so overrides can address them uniformly."""
+    data = dict(data)
+    if "factors" in data:
+        data["factors"] = _flatten(data["factors"], "factors", _is_range)
+    base = data.get("base")
+    if isinstance(base, dict):
+        base = dict(base)
+        if "set" in base:
+            base["set"] = _flatten(base["set"], "base.set", lambda v: False)
+        data["base"] = base
+    if isinstance(data.get("design"), dict):
+        data["design"] = dict(data["design"])
+    if isinstance(data.get("outcomes"), dict):
+        data["outcomes"] = dict(data["outcomes"])
+    return data
+
+
+def _apply_sweep_override(data: dict, text: str) -> None:
+    """``--set`` on a sweep file: ``steps=5``, ``design.n=8``, ``factors.brands.budget=[1, 2]``,
+    ``base.set.population.n_followers=600``."""
+    if "=" not in text:
+        raise SweepError(f"--set {text!r}: expected KEY=VALUE, e.g. replications=2")
+    name, raw = text.split("=", 1)
+    name = name.strip()
+    try:  # a TOML value, else a string (as a scenario's --set)
+        value = tomllib.loads(f"v = {raw.strip()}")["v"]
+    except tomllib.TOMLDecodeError:
+        value = raw.strip()
+    for prefix in ("factors.", "base.set."):
+        if name.startswith(prefix):
+            head = prefix[:-1].split(".")
+            t = data
+            for h in head:
+                if not isinstance(t.get(h), dict):
+                    t[h] = {}
+                t = t[h]
+            t[name[len(prefix) :]] = value
+            return
+    parts = name.split(".")
+    if parts[0] not in _TOP_KEYS:
+        raise SweepError(
+            f"--set {name}: unknown sweep key; allowed are {', '.join(_TOP_KEYS)} "
+            "(and factors.SECTION.KEY, base.set.SECTION.KEY, design.KEY, outcomes.KEY)"
+        )
+    t = data
+    for p in parts[:-1]:
+        if not isinstance(t.get(p), dict):
+            t[p] = {}
+        t = t[p]
+    t[parts[-1]] = value
+
+
+def load_sweep(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -> Sweep:
+    """Read and validate a sweep file; ``overrides`` are ``KEY=VALUE`` texts (``--set``)."""
+    path = Path(path)
+    if not path.is_file():
+        raise SweepError(f"{path}: no such sweep file")
+    try:
+        text = path.read_text(encoding="utf-8")
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise SweepError(f"{path}: malformed TOML: {err}") from None
+    except UnicodeDecodeError:
+        raise SweepError(f"{path}: not a UTF-8 text file") from None
+    return sweep_from_dict(data, path=path, text=text, overrides=overrides)
+
+
+def _int(d: dict, key: str, where: str, default=None, lo=None, hi=None) -> int:
+    v = d.get(key, default)
+    if v is None:
+        raise SweepError(f"{where}: required; expected an integer")
+    if isinstance(v, bool) or not isinstance(v, int):
+        raise SweepError(f"{where}: expected an integer, got {v!r}")
+    if (lo is not None and v < lo) or (hi is not None and v > hi):
+        raise SweepError(f"{where}: {v} is out of range; allowed [{lo}, {hi}]")
+    return v
+
+
+def _str_list(v: Any, where: str) -> tuple[str, ...]:
+    if isinstance(v, str):
+        v = [v]
+    if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
+        raise SweepError(f"{where}: expected a list of names, got {v!r}")
+    return tuple(v)
+
+
+def sweep_from_dict(
+    data: dict,
+    path: str | Path = "sweep.toml",
+    text: str = "",
+    overrides: list[str] | tuple[str, ...] = (),
+) -> Sweep:
+    """Validate a parsed sweep file (see the module docstring for the format)."""
+    path = Path(path)
+    data = _normalize(data)
+    for o in overrides:
+        _apply_sweep_override(data, o)
+    data = _normalize(data)
+    unknown = sorted(set(data) - set(_TOP_KEYS))
+    if unknown:
+        raise SweepError(f"{unknown[0]}: unknown sweep key; allowed are {', '.join(_TOP_KEYS)}")
+
+    name = data.get("name", path.stem)
+    question = data.get("question", "")
+    if not isinstance(name, str) or not isinstance(question, str):
+        raise SweepError("name, question: expected strings")
+    replications = _int(data, "replications", "replications", 1, 1, 1_000_000)
+    root_seed = _int(data, "root_seed", "root_seed", None, 0, 2**63 - 1)
+
+    # base scenario
+    base = data.get("base")
+    if not isinstance(base, dict) or "config" not in base:
+        raise SweepError('base.config: required; a scenario file, e.g. "../configs/baseline.toml"')
+    bad = sorted(set(base) - {"config", "set"})
+    if bad:
+        raise SweepError(f"base.{bad[0]}: unknown key; allowed are config, set")
+    if not isinstance(base["config"], str):
+        raise SweepError(f"base.config: expected a path, got {base['config']!r}")
+    base_path = (path.parent / base["config"]).resolve()
+    base_set = base.get("set", {})
+    try:
+        cfg = load_config(base_path)
+    except ConfigError as err:
+        raise SweepError(f"base.config: {err}") from None
+    steps = data.get("steps", cfg.run.steps)
+    try:
+        cfg = apply_overrides(cfg, {**base_set, "run.steps": steps})
+    except ConfigError as err:
+        where = "steps" if str(err).startswith("run.steps") else "base.set"
+        raise SweepError(f"{where}: {err}") from None
+    steps = cfg.run.steps
+
+    factors = _parse_factors(data.get("factors"), cfg)
+    design = _parse_design(data.get("design", {}), factors)
+    outcomes = _parse_outcomes(data.get("outcomes"), steps, {f.key for f in factors})
+
+    normalized = {
+        "name": name,
+        "replications": replications,
+        "root_seed": root_seed,
+        "steps": steps,
+        "base": {"config": str(base["config"]), "set": base_set},
+        "factors": {f.key: dataclasses.asdict(f) for f in factors},
+        "design": dataclasses.asdict(design),
+        "outcomes": dataclasses.asdict(outcomes),
+    }
+    return Sweep(
+        name=name,
+        question=question,
+        path=str(path),
+        text=text,
+        overrides=tuple(overrides),
+        base_path=str(base_path),
+        base_set=dict(base_set),
+        base=cfg,
+        steps=steps,
+        replications=replications,
+        root_seed=root_seed,
+        factors=factors,
+        design=design,
+        outcomes=outcomes,
+        normalized=normalized,
+    )
+
+
+def _dtype_of(key: str) -> str:
+    section, name = key.split(".", 1)
+    cls = SECTIONS[section]
+    f = {f.name: f for f in dataclasses.fields(cls)}[name]
+    return type(f.default).__name__
+
+
+def _parse_factors(table: Any, cfg: Config) -> tuple[Factor, ...]:
+    if not table:
+        raise SweepError("factors: required; e.g. [factors] brands.budget = [3000, 6000]")
+    out = []
+    for key, spec in table.items():
+        where = f"factors.{key}"
+        if key.count(".") != 1 or key.split(".")[0] not in SECTIONS:
+            raise SweepError(
+                f"{where}: expected section.key with section one of {', '.join(SECTIONS)}"
+            )
+        if key == "run.seed":
+            raise SweepError(f"{where}: seeds come from root_seed and replications, not a factor")
+        if key == "run.steps":
+            raise SweepError(f"{where}: set steps at the top of the sweep file, not as a factor")
+        section, field_name = key.split(".")
+        fields = [f.name for f in dataclasses.fields(SECTIONS[section])]
+        if field_name not in fields:
+            raise SweepError(
+                f"{where}: unknown key; allowed keys in [{section}] are {', '.join(fields)}"
+            )
+        dtype = _dtype_of(key)
+        if isinstance(spec, list):
+            if not spec:
+                raise SweepError(f"{where}: expected at least one value")
+            values = tuple(spec)
+            if len(set(values)) != len(values):
+                raise SweepError(f"{where}: values repeat; give each level once")
+            values = tuple(_check_factor_value(cfg, key, v) for v in values)
+            out.append(Factor(key=key, dtype=dtype, values=values))
+        elif isinstance(spec, dict):
+            bad = sorted(set(spec) - {"low", "high", "num", "log"})
+            if bad:
+                raise SweepError(f"{where}.{bad[0]}: unknown key; allowed are low, high, num, log")
+            if dtype not in ("int", "float"):
+                raise SweepError(f"{where}: a {dtype} key takes a list of values, not a range")
+            for b in ("low", "high"):
+                v = spec.get(b)
+                if isinstance(v, bool) or not isinstance(v, (int, float)):
+                    raise SweepError(f"{where}.{b}: required; expected a number, got {v!r}")
+            low, high = spec["low"], spec["high"]
+            if not low < high:
+                raise SweepError(f"{where}: low ({low}) must be less than high ({high})")
+            _check_factor_value(cfg, key, low, "low")
+            _check_factor_value(cfg, key, high, "high")
+            log = spec.get("log", False)
+            if not isinstance(log, bool):
+                raise SweepError(f"{where}.log: expected true or false, got {log!r}")
+            if log and low <= 0:
+                raise SweepError(f"{where}.log: a log range needs low > 0, got {low}")
+            num = spec.get("num")
+            if num is not None:
+                num = _int(spec, "num", f"{where}.num", None, 1, 1_000_000)
+            out.append(
+                Factor(key=key, dtype=dtype, low=float(low), high=float(high), num=num, log=log)
+            )
+        else:
+            raise SweepError(
+                f"{where}: expected a list of values or a range {{ low = .., high = .. }}, "
+                f"got {spec!r}"
+            )
+    return tuple(out)
+
+
+def _check_factor_value(cfg: Config, key: str, v: Any, what: str = "") -> Any:
+    """Check one level against the scenario's allowed range (on the base scenario)."""
+    try:
+        new = apply_overrides(cfg, {key: v})
+    except ConfigError as err:
+        msg = str(err)
+        # cross-key checks depend on the other factors: those are per-run errors
+        if msg.startswith(key + ":"):
+            label = f"factors.{key}" + (f".{what}" if what else "")
+            raise SweepError(f"{label}: {msg[len(key) + 2 :]}") from None
+        return v
+    section, name = key.split(".")
+    return getattr(getattr(new, section), name)
+
+
+def _parse_design(table: Any, factors: tuple[Factor, ...]) -> DesignSpec:
+    if not isinstance(table, dict):
+        raise SweepError(f"design: expected a table, got {table!r}")
+    bad = sorted(set(table) - {"kind", "n", "levels", "second_order"})
+    if bad:
+        raise SweepError(f"design.{bad[0]}: unknown key; allowed are kind, n, levels, second_order")
+    kind = table.get("kind", "grid")
+    if kind not in DESIGNS:
+        raise SweepError(f"design.kind: {kind!r} is not one of {', '.join(DESIGNS)}")
+    n = table.get("n")
+    if kind == "grid":
+        if n is not None:
+            raise SweepError("design.n: a grid has no n; its size is the product of the levels")
+        for f in factors:
+            if f.is_range and f.num is None:
+                raise SweepError(
+                    f"factors.{f.key}: a range in a grid design needs num (levels), "
+                    "e.g. { low = 1, high = 5, num = 5 }"
+                )
+    else:
+        n = _int(table, "n", "design.n", None, 1, 10_000_000)
+        if kind == "sobol" and n & (n - 1):
+            raise SweepError(f"design.n: {n} is not a power of two; Sobol sampling needs one")
+    levels = _int(table, "levels", "design.levels", 4, 2, 1000)
+    if kind == "morris" and levels % 2:
+        raise SweepError(f"design.levels: {levels} is odd; Morris needs an even number of levels")
+    if kind in ("sobol", "morris") and len(factors) < 2:
+        raise SweepError(f"factors: a {kind} design needs at least two factors")
+    so = table.get("second_order", False)
+    if not isinstance(so, bool):
+        raise SweepError(f"design.second_order: expected true or false, got {so!r}")
+    return DesignSpec(kind=kind, n=n, levels=levels, second_order=so)
+
+
+@functools.cache
+def summary_keys() -> tuple[str, ...]:
+    """The keys of ``runner.summarize`` (flattened), read from a two-step toy run."""
+    from ..config import config_from_dict
+    from ..runner import run
+
+    cfg = config_from_dict(
+        {
+            "population": {"n_followers": 60},
+            "influencers": {
+                "n_nano": 1,
+                "n_micro": 1,
+                "n_mid": 1,
+                "n_macro": 1,
+                "n_celebrity": 1,
+                "audience_cap": 30,
+            },
+            "brands": {"n_brands": 3},
+            "run": {"steps": 2},
+        }
+    )
+    return tuple(flatten_summary(run(cfg, seed=0).summary))
+
+
+def flatten_summary(summary: dict) -> dict[str, Any]:
+    """``{"a": {"b": 1}}`` becomes ``{"a.b": 1}``."""
+    out = {}
+    for k, v in summary.items():
+        if isinstance(v, dict):
+            for k2, v2 in flatten_summary(v).items():
+                out[f"{k}.{k2}"] = v2
+        else:
+            out[k] = v
+    return out
+
+
+def _parse_outcomes(table: Any, steps: int, factor_keys: set[str]) -> Outcomes:
+    from ..model import TIMESERIES_COLUMNS
+
+    if not isinstance(table, dict) or not table:
+        raise SweepError('outcomes: required; e.g. [outcomes] summary = ["return_per_dollar"]')
+    allowed = ("summary", "final", "window_mean", "first_step", "series")
+    bad = sorted(set(table) - set(allowed))
+    if bad:
+        raise SweepError(f"outcomes.{bad[0]}: unknown key; allowed are {', '.join(allowed)}")
+    cols = [c for c in TIMESERIES_COLUMNS if c != "step"]
+
+    def column(c: Any, where: str) -> str:
+        if c not in cols:
+            raise SweepError(
+                f"{where}: {c!r} is not a time-series column; allowed are {', '.join(cols)}"
+            )
+        return c
+
+    summary = _str_list(table.get("summary", []), "outcomes.summary")
+    if summary:
+        keys = summary_keys()
+        for k in summary:
+            if k not in keys:
+                raise SweepError(
+                    f"outcomes.summary: {k!r} is not a summary key; allowed are {', '.join(keys)}"
+                )
+    final = tuple(
+        column(c, "outcomes.final") for c in _str_list(table.get("final", []), "outcomes.final")
+    )
+    windows = []
+    for i, w in enumerate(_table_list(table.get("window_mean", []), "outcomes.window_mean")):
+        where = f"outcomes.window_mean[{i}]"
+        bad = sorted(set(w) - {"name", "column", "start", "end", "last"})
+        if bad:
+            raise SweepError(
+                f"{where}.{bad[0]}: unknown key; allowed are name, column, start, end, last"
+            )
+        col = column(w.get("column"), f"{where}.column")
+        if "last" in w:
+            if "start" in w or "end" in w:
+                raise SweepError(f"{where}: give last, or start and end, not both")
+            last = _int(w, "last", f"{where}.last", None, 1, steps)
+            start, end = steps - last + 1, steps
+        else:
+            start = _int(w, "start", f"{where}.start", 1, 1, steps)
+            end = _int(w, "end", f"{where}.end", steps, start, steps)
+        name = w.get("name", f"{col}_mean_{start}_{end}")
+        windows.append(WindowMean(name=name, column=col, start=start, end=end))
+    events = []
+    for i, e in enumerate(_table_list(table.get("first_step", []), "outcomes.first_step")):
+        where = f"outcomes.first_step[{i}]"
+        bad = sorted(set(e) - {"name", "column", "above", "below"})
+        if bad:
+            raise SweepError(
+                f"{where}.{bad[0]}: unknown key; allowed are name, column, above, below"
+            )
+        col = column(e.get("column"), f"{where}.column")
+        ops = [o for o in ("above", "below") if o in e]
+        if len(ops) != 1:
+            raise SweepError(f"{where}: give exactly one of above = X or below = X")
+        thr = e[ops[0]]
+        if isinstance(thr, bool) or not isinstance(thr, (int, float)):
+            raise SweepError(f"{where}.{ops[0]}: expected a number, got {thr!r}")
+        name = e.get("name", f"{col}_first_{ops[0]}_{thr:g}")
+        events.append(FirstStep(name=name, column=col, op=ops[0], threshold=float(thr)))
+    series = table.get("series", [])
+    if series is True:
+        series = cols
+    elif series is False:
+        series = []
+    series = tuple(column(c, "outcomes.series") for c in _str_list(series, "outcomes.series"))
+    out = Outcomes(
+        summary=summary,
+        final=final,
+        window_mean=tuple(windows),
+        first_step=tuple(events),
+        series=series,
+    )
+    names = out.names
+    if not names and not series:
+        raise SweepError("outcomes: nothing to keep; give summary, final, window_mean, ...")
+    seen = set()
+    for n in names:
+        if not isinstance(n, str) or not n:
+            raise SweepError(f"outcomes: outcome name {n!r} must be a non-empty string")
+        if n in seen:
+            raise SweepError(f"outcomes: {n!r} is kept twice; give each outcome once")
+        if n in _RESERVED or n in factor_keys:
+            raise SweepError(f"outcomes: {n!r} clashes with a column of the runs table")
+        seen.add(n)
+    return out
+
+
+def _table_list(v: Any, where: str) -> list[dict]:
+    if isinstance(v, dict):
+        v = [v]
+    if not isinstance(v, list) or not all(isinstance(x, dict) for x in v):
+        raise SweepError(f"{where}: expected a list of tables, e.g. [{{ column = ... }}]")
+    return v
