@@ -21,13 +21,13 @@ from .config import TIERS, Config, ConfigError, GraphConfig
 
 __all__ = [
     "Ties",
-    "sorted_unique",
     "ba_edges_array",
     "block_edges_array",
     "build_ties",
     "draw_audience_sizes",
     "draw_audiences",
     "draw_interests",
+    "sorted_unique",
     "to_networkx",
     "ws_edges_array",
 ]
@@ -351,18 +351,12 @@ def draw_audience_sizes(cfg: Config, rng: np.random.Generator) -> tuple[np.ndarr
     return np.concatenate(sizes), np.concatenate(tiers)
 
 
-def _sample_distinct(
-    pool_size: int, k: int, rng: np.random.Generator, exclude: np.ndarray | None = None
-) -> np.ndarray:
-    """``k`` distinct indices from ``range(pool_size)`` not in ``exclude`` (sorted input)."""
+def _sample_distinct(pool_size: int, k: int, rng: np.random.Generator) -> np.ndarray:
+    """``k`` distinct indices drawn uniformly from ``range(pool_size)``."""
     have = np.zeros(0, dtype=np.int64)
-    free = pool_size - (0 if exclude is None else exclude.size)
-    k = min(k, free)
+    k = min(k, pool_size)
     while have.size < k:
-        need = k - have.size
-        draw = rng.integers(0, pool_size, size=int(need * 1.2) + 8)
-        if exclude is not None and exclude.size:
-            draw = draw[~np.isin(draw, exclude)]
+        draw = rng.integers(0, pool_size, size=int((k - have.size) * 1.2) + 8)
         have = sorted_unique(np.concatenate([have, draw]))
     if have.size > k:
         have = have[rng.permutation(have.size)[:k]]
@@ -381,7 +375,8 @@ def draw_audiences(
     Influencer j of nominal size N_j gets ``S_j = max(1, round(N_j / w_j))`` sampled
     followers, ``w_j`` from :func:`mechanisms.audience_weight`. A Binomial(S_j, h_j) share
     comes from followers whose primary topic is the influencer's, h_j from
-    :func:`mechanisms.size_interpolation`; the rest from everyone else, all distinct.
+    :func:`mechanisms.size_interpolation`; the rest from followers of other topics, all
+    distinct.
     Returns (src follower, dst influencer, weight per influencer).
     """
     inf = cfg.influencers
@@ -398,9 +393,14 @@ def draw_audiences(
     for j in range(sizes.size):
         k = int(influencer_topic[j])
         pool = order[starts[k] : starts[k + 1]]
-        n_own = min(int(rng.binomial(sampled[j], homophily[j])), pool.size)
-        own = np.sort(pool[_sample_distinct(pool.size, n_own, rng)])
-        rest = _sample_distinct(n, int(sampled[j]) - n_own, rng, exclude=own)
+        n_other = n - pool.size
+        n_own = int(rng.binomial(sampled[j], homophily[j]))
+        # where one side is too small for its share, the other side makes up the audience
+        n_own = int(np.clip(n_own, sampled[j] - n_other, pool.size))
+        own = pool[_sample_distinct(pool.size, n_own, rng)]
+        # the rest from followers of other topics: positions of ``order`` outside block k
+        pos = _sample_distinct(n_other, min(int(sampled[j]) - n_own, n_other), rng)
+        rest = order[np.where(pos >= starts[k], pos + pool.size, pos)]
         chosen = np.concatenate([own, rest])
         srcs.append(chosen)
         dsts.append(np.full(chosen.size, j, dtype=np.int64))

@@ -202,11 +202,6 @@ def test_graph_file_missing_is_a_config_error(tmp_path, tiny):
     assert "\n" not in str(err.value)
 
 
-@pytest.mark.xfail(
-    reason="BUG: Config.replace (documented 'validated') only runs the cross-key checks; "
-    "a section built with an out-of-range value (budget -5) is accepted",
-    strict=True,
-)
 def test_replace_validates_values():
     cfg = config_from_dict({})
     with pytest.raises(ConfigError, match=r"brands\.budget"):

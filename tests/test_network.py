@@ -422,11 +422,6 @@ def test_draw_audiences_homophily_one():
     assert np.all(topics[src] == inf_topic[dst])
 
 
-@pytest.mark.xfail(
-    reason="BUG: draw_audiences draws 'the rest' of an audience from all followers, own topic "
-    "included, so the on-topic share is h + (1-h) n_k/n (0.39 for h=0.3, 8 topics), not h",
-    strict=True,
-)
 def test_draw_audiences_on_topic_share_is_homophily():
     # 40 small accounts (h = homophily_small 0.9, 500 edges each) and 40 celebrities
     # (h = homophily_large 0.3, cap 300 edges each) in 20,000 followers over 8 topics
