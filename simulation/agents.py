@@ -84,10 +84,12 @@ class Follower(mesa.Agent):
         for j, t in zip(d[engaged & spons].tolist(), trust[engaged & spons].tolist(), strict=True):
             b = int(st.post_brand[j])
             fit_p = float(st.interest[f, st.category[b]])
-            took = rng.random() < mech.adoption_probability(self.susceptibility, t, fit_p)
+            p_ad = float(mech.adoption_probability(self.susceptibility, t, fit_p))
+            took = rng.random() < p_ad
             if uptake_counts(model, j, t, fit_p):
                 res.uptake_engaged += 1
                 res.uptake_adopted += int(took)
+                res.uptake_expected += p_ad
             if took and not day.adopted0[b, f] and b not in adopted_now:
                 adopted_now.add(b)
                 day.pairs.append((f, b, j))

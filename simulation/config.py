@@ -179,7 +179,7 @@ class InfluencerConfig:
     n_micro: int = P(150, "Micro influencers.", lo=0, hi=1_000_000)
     n_mid: int = P(25, "Mid-tier influencers.", lo=0, hi=1_000_000)
     n_macro: int = P(8, "Macro influencers.", lo=0, hi=1_000_000)
-    n_celebrity: int = P(4, "Celebrities.", lo=0, hi=1_000_000)
+    n_celebrity: int = P(10, "Celebrities.", lo=0, hi=1_000_000)
     nano_min: int = P(
         100, "Smallest audience drawn for a nano influencer.", lo=1, hi=10**9, unit="followers"
     )
@@ -434,7 +434,7 @@ class BrandConfig:
     )
     platform_share: float = P(0.0, "Share of brands using the matching platform.", lo=0, hi=1)
     value_per_engagement: float = P(
-        1.0,
+        1.35,
         "Earned media value of one engagement.",
         lo=0,
         hi=1e6,

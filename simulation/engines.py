@@ -56,6 +56,7 @@ class DayResult:
     exposures: int  # sponsored posts seen
     uptake_engaged: int  # engaged on-topic sponsored posts of trusted micro accounts
     uptake_adopted: int  # ... of which adopted
+    uptake_expected: float  # ... sum of their adoption probabilities
 
 
 def _empty(m: int, b: int) -> DayResult:
@@ -71,6 +72,7 @@ def _empty(m: int, b: int) -> DayResult:
         exposures=0,
         uptake_engaged=0,
         uptake_adopted=0,
+        uptake_expected=0.0,
     )
 
 
@@ -160,6 +162,7 @@ def step_vectorized(model, inp: DayInputs) -> DayResult:
     counted = uptake_counts(model, da, trust[a], fit_p)
     res.uptake_engaged = int(counted.sum())
     res.uptake_adopted = int((counted & took).sum())
+    res.uptake_expected = float(p_ad[counted].sum())
     hit = took & ~st.adopted[ba, sa]
     sa, ba, da = sa[hit], ba[hit], da[hit]
     _, first = np.unique(sa.astype(np.int64) * max(nb, 1) + ba, return_index=True)

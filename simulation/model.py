@@ -319,6 +319,7 @@ class MarketModel(mesa.Model):
         )
         tot["uptake_engaged"] += r.uptake_engaged
         tot["uptake_adopted"] += r.uptake_adopted
+        tot["uptake_expected"] += r.uptake_expected
         tot["exposures"] += r.exposures
         tot["follows"] += m["follows"]
         tot["unfollows"] += m["unfollows"]

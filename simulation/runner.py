@@ -220,9 +220,11 @@ def summarize(model: MarketModel, ts: pd.DataFrame, inf: pd.DataFrame, br: pd.Da
     out["micro_to_celebrity_engagement"] = micro / celeb if micro and celeb else None
     out["price_by_tier_start"] = {t: _f(ts[f"price_{t}"].iloc[0]) for t in TIERS}
     out["price_by_tier_end"] = {t: _f(ts[f"price_{t}"].iloc[-1]) for t in TIERS}
-    out["uptake_trusted_micro"] = (
-        tot["uptake_adopted"] / tot["uptake_engaged"] if tot["uptake_engaged"] else None
-    )
+    # uptake: mean adoption probability of engaged followers of trusted micro accounts
+    # (the expected share; the realized share of those draws is reported beside it)
+    n_up = tot["uptake_engaged"]
+    out["uptake_trusted_micro"] = tot["uptake_expected"] / n_up if n_up else None
+    out["uptake_trusted_micro_realized"] = tot["uptake_adopted"] / n_up if n_up else None
     out["uptake_sample"] = int(tot["uptake_engaged"])
     out["return_per_dollar"] = _f(ts["return_per_dollar"].iloc[-1])
     out["return_per_dollar_by_strategy"] = {
