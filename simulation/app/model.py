@@ -63,38 +63,14 @@ class Lever:
 #: The classroom's levers, in the order the page shows them.
 LEVERS: tuple[Lever, ...] = (
     Lever("n_brands", "brands.n_brands", "Brands", "int", 0, 40, 1),
-    Lever("share_micro", "brands.share_micro", "Share of brands buying micro", "float", 0, 1, 0.05),
-    Lever(
-        "share_celebrity",
-        "brands.share_celebrity",
-        "Share of brands buying celebrities",
-        "float",
-        0,
-        1,
-        0.05,
-    ),
-    Lever(
-        "sponsored_cap",
-        "influencers.sponsored_cap",
-        "Sponsored posts per influencer per week (cap)",
-        "int",
-        0,
-        7,
-        1,
-    ),
-    Lever(
-        "sensitivity",
-        "population.sensitivity_mean",
-        "Followers' sensitivity to ads",
-        "float",
-        0,
-        3,
-        0.1,
-    ),
+    Lever("share_micro", "brands.share_micro", "Micro buyers", "float", 0, 1, 0.05),
+    Lever("share_celebrity", "brands.share_celebrity", "Celebrity buyers", "float", 0, 1, 0.05),
+    Lever("sponsored_cap", "influencers.sponsored_cap", "Ads per week cap", "int", 0, 7, 1),
+    Lever("sensitivity", "population.sensitivity_mean", "Ad sensitivity", "float", 0, 3, 0.1),
     Lever(
         "relationship_cost",
         "brands.relationship_cost",
-        "Overhead per influencer relationship ($/week)",
+        "Overhead $/deal",
         "float",
         0,
         200,
@@ -321,8 +297,10 @@ class NetworkSample:
 
         Returns a dict of arrays: ``inf_xy``, ``inf_followers``, ``inf_tier``;
         ``f_xy`` and ``f_value`` (each sampled follower's mean trust in the accounts it
-        follows, or its ad fatigue); ``edges`` (active follow edges as segments),
-        ``removed`` (edges unfollowed since the last step drawn) and ``added`` (new follows).
+        follows, or its ad fatigue); ``segments`` (every follow edge of the sample ever,
+        in a fixed order that only grows) and ``active`` (whether each is followed now);
+        ``edges`` (the active ones), ``removed`` (unfollowed since the last step drawn) and
+        ``added`` (new follows since then), all as (k, 2, 2) segments.
         """
         self.update()
         model, st = self.model, self.model.state
@@ -347,13 +325,17 @@ class NetworkSample:
             b = xy[e.dst[rows]]
             return np.stack([a, b], axis=1).reshape(-1, 2, 2)
 
+        active = e.active[self.rows]
+        every = segments(self.rows)
         return {
             "inf_xy": pos["influencers"],
             "inf_followers": st.follower_counts(),
             "inf_tier": st.tier,
             "f_xy": pos["followers"],
             "f_value": f_value,
-            "edges": segments(self.rows[e.active[self.rows]]),
+            "segments": every,
+            "active": active,
+            "edges": every[active],
             "removed": segments(self.removed),
             "added": segments(self.added),
         }

@@ -18,7 +18,7 @@ import solara
 from mesa.visualization import SolaraViz
 from mesa.visualization.utils import update_counter
 
-from simulation.app.charts import CHARTS, draw_chart, draw_network
+from simulation.app.charts import CHARTS, ChartCanvas, NetworkCanvas
 from simulation.app.model import (
     DEFAULT_FOLLOWERS,
     LEVERS,
@@ -36,23 +36,13 @@ __all__ = ["model_params", "page"]
 RENDER_INTERVAL = 3
 
 ABOUT = """
-### What you are looking at
-
-A simulated market for **influencer marketing**. Every day influencers post; some posts are
-**sponsored** by brands that paid for them. Followers see posts, engage with them, and
-**trust** the accounts they follow less when too many posts are ads; below a threshold they
-**unfollow**. Brands choose between **micro** influencers (small, topical, trusted audiences),
-**celebrities** (huge, broad audiences) or a **mix**, and pay prices that rise with followers
-and demand.
-
-* **Network** (a sample of followers): big dots on the ring are influencers, sized by followers
-  and coloured by tier; small dots are followers, coloured by their trust (or ad fatigue). Red
-  lines are unfollows since the last picture, green lines new follows.
-* **Charts**: engagement, prices and followers by tier; unfollows per day; the return per
-  dollar each brand strategy earns.
-
-Try it: press **Step** and **▶**; then move a slider (for example *sponsored posts per week*
-or *sensitivity to ads*), press **Reset** and compare.
+**What you see.** A market for influencer marketing, one day per step. Brands pay influencers
+for sponsored posts; followers engage, lose **trust** when too many posts are ads, and
+**unfollow**. Brands buy **micro** influencers, **celebrities** or a **mix**.
+**Network** (a sample): ring dots are influencers (size: followers, colour: tier), inner dots
+followers (colour: trust or ad fatigue); red lines are unfollows since the last frame, green
+new follows. **Charts**: engagement, prices and followers by tier, unfollows, return per
+dollar by brand strategy. Move a slider in the sidebar, press **Reset**, and compare.
 """
 
 
@@ -107,29 +97,28 @@ def make_model_params(scenario: str) -> dict:
 
 @solara.component
 def About(model: ClassroomModel):
-    """The short text of the page, with today's figures of the market."""
+    """The short text of the page, with the day's figures and the levers in effect."""
     update_counter.get()
     m = model.metrics
+    cfg = model.cfg
     solara.Markdown(ABOUT)
-    if m:
-        trust = m.get("mean_trust", math.nan)
-        solara.Markdown(
-            f"**Scenario** `{model.scenario}`, seed {model.seed_value}, "
-            f"{model.cfg.population.n_followers:,} simulated followers. "
-            f"**Day {model.steps}**: {m['unfollows']:,.0f} unfollows today, "
-            f"{model.totals['unfollows']:,.0f} in all; mean trust {trust:.2f}; "
-            f"{m['sponsored_share']:.0%} of today's posts sponsored."
-        )
-    else:
-        solara.Markdown(
-            f"**Scenario** `{model.scenario}`, seed {model.seed_value}, "
-            f"{model.cfg.population.n_followers:,} simulated followers. **Day 0**: press Step."
-        )
-    if model.overrides:
-        moved = ", ".join(f"`{k} = {v}`" for k, v in model.overrides.items())
-        solara.Markdown(f"Levers in effect: {moved}.")
+    today = (
+        f"**Day {model.steps}**: {m['unfollows']:,.0f} unfollows today, "
+        f"{model.totals['unfollows']:,.0f} in all; mean trust {m.get('mean_trust', math.nan):.2f}; "
+        f"{m['sponsored_share']:.0%} of posts sponsored."
+        if m
+        else "**Day 0**: press Step or ▶."
+    )
+    solara.Markdown(
+        f"Scenario `{model.scenario}`, seed {model.seed_value}, "
+        f"{cfg.population.n_followers:,} followers, {cfg.brands.n_brands} brands "
+        f"({cfg.brands.share_micro:.0%} micro, {cfg.brands.share_celebrity:.0%} celebrity), "
+        f"cap {cfg.influencers.sponsored_cap} ads/week, sensitivity "
+        f"{cfg.population.sensitivity_mean:g}, overhead ${cfg.brands.relationship_cost:g}, "
+        f"platform {'on' if cfg.brands.platform_share else 'off'}. {today}"
+    )
     for note in model.notes:
-        solara.Warning(note)
+        solara.Warning(note, dense=True)
 
 
 @solara.component
@@ -137,9 +126,8 @@ def NetworkView(model: ClassroomModel):
     """The network sample, with a choice of what colours the followers."""
     update_counter.get()
     color_by, set_color_by = solara.use_state("trust")
-    png = solara.use_memo(
-        lambda: draw_network(model, color_by), dependencies=[id(model), model.steps, color_by]
-    )
+    canvas = solara.use_memo(lambda: NetworkCanvas(model, color_by), [id(model), color_by])
+    png = solara.use_memo(canvas.render, [canvas, model.steps])
     with solara.Column(gap="0px"):
         solara.ToggleButtonsSingle(
             value=color_by, values=["trust", "fatigue"], on_value=set_color_by, dense=True
@@ -151,9 +139,8 @@ def NetworkView(model: ClassroomModel):
 def Chart(model: ClassroomModel, name: str):
     """One chart of :data:`~simulation.app.charts.CHARTS`, redrawn when the day changes."""
     update_counter.get()
-    png = solara.use_memo(
-        lambda: draw_chart(model, name), dependencies=[id(model), model.steps, name]
-    )
+    canvas = solara.use_memo(lambda: ChartCanvas(model, name), [id(model), name])
+    png = solara.use_memo(canvas.render, [canvas, model.steps])
     solara.Image(png, width="100%")
 
 
