@@ -144,9 +144,9 @@ class MarketModel(mesa.Model):
         self.settle(result, audience)
         if (self.day + 1) % period == 0:
             self.influencers.do("reprice")
-        self.day += 1
         self.record(result, audience, inputs)
         self.datacollector.collect(self)
+        self.day += 1
 
     def trade_deals(self) -> None:
         """Start of a period: brands rank influencers and make offers in up to three rounds;
@@ -239,7 +239,7 @@ class MarketModel(mesa.Model):
         """The day's figures (one row of the time series)."""
         st, cfg = self.state, self.cfg
         w = st.weight
-        m = {"step": self.day}
+        m = {"step": self.day + 1}  # steps count from 1; day is the 0-based index
         posted = st.posted
         m["posts"] = int(posted.sum())
         m["sponsored_posts"] = int(st.sponsored.sum())

@@ -1,0 +1,167 @@
+"""`influencer-sim run`: the files it writes, reproducibility to the byte, and safety of
+the output folder."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from conftest import tiny_dict
+
+from simulation.cli import main
+from simulation.model import TIMESERIES_COLUMNS
+from simulation.plots import PLOTS
+
+TABLES = ["timeseries", "influencers", "brands"]
+
+
+@pytest.fixture
+def scenario(tmp_path):
+    """The tiny market as a scenario file."""
+    lines = []
+    for section, values in tiny_dict(run={"steps": 25, "seed": 4}).items():
+        lines.append(f"[{section}]")
+        lines += [
+            f"{k} = {v!r}" if not isinstance(v, str) else f'{k} = "{v}"' for k, v in values.items()
+        ]
+    path = tmp_path / "tiny.toml"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def _run(args, capsys=None) -> int:
+    return main(["run", *map(str, args), "--quiet"])
+
+
+def test_run_writes_every_documented_file(scenario, tmp_path):
+    out = tmp_path / "out"
+    assert _run([scenario, "--out", out]) == 0
+    names = {p.name for p in out.iterdir()}
+    expected = {f"{t}.parquet" for t in TABLES} | {"config.toml", "manifest.json", "summary.json"}
+    assert expected | set(PLOTS) == names
+    ts = pd.read_parquet(out / "timeseries.parquet")
+    assert list(ts.columns) == TIMESERIES_COLUMNS
+    assert ts["step"].tolist() == list(range(1, 26))
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["seed"] == 4 and manifest["steps"] == 25
+    assert {"mesa", "numpy", "networkx", "python"} <= set(manifest["versions"])
+    assert len(manifest["config_sha256"]) == 64 and manifest["wall_time_seconds"] > 0
+    assert "git_commit" in manifest
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["steps"] == 25
+    # the resolved config runs again to the same result
+    again = tmp_path / "again"
+    assert _run([out / "config.toml", "--out", again]) == 0
+    assert (again / "timeseries.parquet").read_bytes() == (out / "timeseries.parquet").read_bytes()
+
+
+def test_same_seed_same_bytes_other_seed_differs(scenario, tmp_path):
+    for name, seed in (("a", 7), ("b", 7), ("c", 8)):
+        assert _run([scenario, "--out", tmp_path / name, "--seed", seed]) == 0
+    for f in [f"{t}.parquet" for t in TABLES] + ["summary.json", "config.toml"]:
+        assert (tmp_path / "a" / f).read_bytes() == (tmp_path / "b" / f).read_bytes(), f
+    assert (tmp_path / "a" / "timeseries.parquet").read_bytes() != (
+        tmp_path / "c" / "timeseries.parquet"
+    ).read_bytes()
+
+
+def test_csv_on_request_and_set_overrides(scenario, tmp_path):
+    out = tmp_path / "csv"
+    args = [scenario, "--out", out, "--format", "csv", "--set", "brands.n_brands=2"]
+    assert _run(args) == 0
+    brands = pd.read_csv(out / "brands.csv")
+    assert len(brands) == 2
+    assert "n_brands = 2" in (out / "config.toml").read_text()
+
+
+def test_existing_results_are_not_overwritten_unless_asked(scenario, tmp_path, capsys):
+    out = tmp_path / "out"
+    assert _run([scenario, "--out", out, "--seed", 1]) == 0
+    before = (out / "timeseries.parquet").read_bytes()
+    capsys.readouterr()
+    assert _run([scenario, "--out", out, "--seed", 2]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--overwrite" in err[0]
+    assert (out / "timeseries.parquet").read_bytes() == before
+    assert _run([scenario, "--out", out, "--seed", 2, "--overwrite"]) == 0
+    assert (out / "timeseries.parquet").read_bytes() != before
+
+
+def test_interrupted_run_leaves_nothing_that_looks_complete(scenario, tmp_path):
+    out = tmp_path / "killed"
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "simulation.cli",
+            "run",
+            str(scenario),
+            "--out",
+            str(out),
+            "--steps",
+            "100000",
+            "--quiet",
+        ],
+        cwd=Path(__file__).resolve().parent.parent,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    time.sleep(4)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert not out.exists()
+    # no temporary folder left that a reader could take for results either
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith("killed")]
+
+
+def test_ctrl_c_is_one_line_and_writes_nothing(scenario, tmp_path):
+    out = tmp_path / "interrupted"
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "simulation.cli",
+            "run",
+            str(scenario),
+            "--out",
+            str(out),
+            "--steps",
+            "100000",
+            "--quiet",
+        ],
+        cwd=Path(__file__).resolve().parent.parent,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    time.sleep(4)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 2
+    assert err.strip().splitlines() == ["influencer-sim: error: interrupted; nothing was written"]
+    assert not out.exists()
+
+
+def test_params_prints_the_parameter_table(capsys):
+    assert main(["params"]) == 0
+    table = capsys.readouterr().out
+    assert "| `brands.budget` |" in table and "Klear" in table
+
+
+@pytest.mark.skipif(os.name != "posix", reason="signals")
+def test_entry_point_is_installed():
+    out = subprocess.run(
+        ["influencer-sim", "--help"],
+        capture_output=True,
+        text=True,
+        env={
+            **os.environ,
+            "PATH": str(Path(sys.executable).parent) + ":" + os.environ.get("PATH", ""),
+        },
+    )
+    assert out.returncode == 0 and "run" in out.stdout and "bench" in out.stdout
