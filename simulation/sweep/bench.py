@@ -85,8 +85,7 @@ def main(args: argparse.Namespace) -> int:
     print(f"  runs                     {m['runs']} x {m['steps']} days")
     print(f"  model alone (run() loop) {m['model_seconds']:.2f} s")
     print(
-        f"  sweep, 1 worker          {m['serial_seconds']:.2f} s  "
-        f"({m['throughput_1']:.2f} runs/s)"
+        f"  sweep, 1 worker          {m['serial_seconds']:.2f} s  ({m['throughput_1']:.2f} runs/s)"
     )
     print(
         f"  sweep, 2 workers         {m['two_workers_seconds']:.2f} s  "

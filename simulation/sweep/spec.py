@@ -112,6 +112,7 @@ class Factor:
             return self.values[min(math.floor(u * k), k - 1)]
         if self.log:
             x = math.exp(math.log(self.low) + u * (math.log(self.high) - math.log(self.low)))
+            x = float(f"{x:.12g}")  # 6000, not 5999.999999999995
         else:
             x = self.low + u * (self.high - self.low)
         x = min(max(x, self.low), self.high)
@@ -614,7 +615,8 @@ def _parse_outcomes(table: Any, steps: int, factor_keys: set[str]) -> Outcomes:
         if "last" in w:
             if "start" in w or "end" in w:
                 raise SweepError(f"{where}: give last, or start and end, not both")
-            last = _int(w, "last", f"{where}.last", None, 1, steps)
+            # the last N steps, or the whole run when it is shorter (a smoke test's --set steps)
+            last = min(_int(w, "last", f"{where}.last", None, 1, 10**9), steps)
             start, end = steps - last + 1, steps
         else:
             start = _int(w, "start", f"{where}.start", 1, 1, steps)

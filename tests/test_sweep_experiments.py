@@ -1,0 +1,54 @@
+"""Every ready-made sweep in experiments/ runs end to end at a tiny size and is analysed."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from simulation.cli import main
+
+EXPERIMENTS = sorted((Path(__file__).resolve().parents[1] / "experiments").glob("*.toml"))
+
+# A tiny market: 600 followers, 12 influencers, 8 days, 1 replicate.
+TINY = [
+    "steps=8",
+    "replications=1",
+    "base.set.population.n_followers=600",
+    "base.set.influencers.audience_cap=150",
+    "base.set.influencers.n_nano=2",
+    "base.set.influencers.n_micro=6",
+    "base.set.influencers.n_mid=2",
+    "base.set.influencers.n_macro=1",
+    "base.set.influencers.n_celebrity=1",
+]
+
+
+def test_there_are_ready_made_sweeps():
+    names = {p.stem for p in EXPERIMENTS}
+    assert {"saturation", "price_competition", "sobol_sensitivity"} <= names
+    for p in EXPERIMENTS:
+        readme = p.parent / p.stem / "README.md"
+        assert readme.is_file(), f"{readme} is missing"
+        assert "question" in readme.read_text().lower()
+
+
+@pytest.mark.parametrize("path", EXPERIMENTS, ids=lambda p: p.stem)
+def test_experiment_runs_tiny_and_is_analysed(path, tmp_path, capsys):
+    spec = tomllib.loads(path.read_text())
+    sets = list(TINY)
+    if spec.get("design", {}).get("kind", "grid") != "grid":
+        sets.append("design.n=2")
+    out = tmp_path / path.stem
+    args = ["sweep", str(path), "--out", str(out), "--workers", "2", "--quiet", "--analyze"]
+    for s in sets:
+        args += ["--set", s]
+    code = main(args)
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    runs = pd.read_parquet(out / "runs.parquet")
+    assert (runs["status"] == "ok").all()
+    assert (out / "point_stats.csv").is_file()
+    assert list((out / "plots").glob("*.png"))
