@@ -50,7 +50,7 @@ PLOTS: dict[str, tuple[str, str, list[str], bool]] = {
     "trust.png": ("Mean trust on follow edges", "trust", ["mean_trust"], False),
     "return_by_strategy.png": (
         "Earned media value per dollar by brand strategy (cumulative)",
-        "$ EMV per $ spent",
+        "EMV (\\$) per \\$ spent",
         [f"return_per_dollar_{s}" for s in STRATEGIES],
         False,
     ),
