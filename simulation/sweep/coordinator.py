@@ -31,6 +31,12 @@ class SweepReport:
     n_failed: int  # runs on disk with status "error"
     interrupted: bool
     wall_time: float
+    #: seconds the runs of this call spent in the model itself (as the evaluator reports it)
+    model_time: float = 0.0
+    #: seconds from the call to the first finished run (set-up and worker start-up)
+    first_result: float | None = None
+    #: seconds from the call to the last finished run (before consolidating)
+    last_result: float | None = None
 
     @property
     def complete(self) -> bool:
@@ -100,12 +106,17 @@ def run_sweep(
         dynamic_ncols=True,
     )
     n_new = 0
+    model_time = 0.0
+    first = last = None
     interrupted = False
     try:
         for spec, rec in results:
             store.write(spec, rec)
             done[spec.run_id] = True
             n_new += 1
+            model_time += rec.model_time or 0.0
+            last = time.perf_counter() - t0
+            first = last if first is None else first
             bar.update(1)
     except KeyboardInterrupt:
         interrupted = True
@@ -128,6 +139,9 @@ def run_sweep(
         n_failed=n_failed,
         interrupted=interrupted,
         wall_time=time.perf_counter() - t0,
+        model_time=model_time,
+        first_result=first,
+        last_result=last,
     )
 
 

@@ -29,6 +29,8 @@ class Evaluation:
 
     outcomes: dict[str, Any]
     series: pd.DataFrame | None = None
+    #: seconds spent in the model itself (``runner.run``), when the evaluator knows it
+    model_time: float | None = None
 
 
 @dataclass
@@ -41,6 +43,7 @@ class RunRecord:
     series: pd.DataFrame | None = None
     error: str | None = None
     wall_time: float = 0.0
+    model_time: float | None = None
 
 
 def _float(x: Any) -> float:
@@ -94,12 +97,15 @@ class ModelEvaluator:
         from ..runner import run
 
         cfg = apply_overrides(self.base, {**spec.factors, "run.seed": spec.seed})
+        t0 = time.perf_counter()
         res = run(cfg)
+        model_time = time.perf_counter() - t0
         ts = res.timeseries
         series = None
         if self.outcomes.series:
             series = ts[["step", *self.outcomes.series]].reset_index(drop=True)
-        return Evaluation(extract_outcomes(self.outcomes, ts, res.summary), series)
+        outcomes = extract_outcomes(self.outcomes, ts, res.summary)
+        return Evaluation(outcomes, series, model_time=model_time)
 
 
 def _one_line(err: BaseException) -> str:
@@ -128,6 +134,7 @@ def safe_call(evaluate, spec: RunSpec) -> RunRecord:
         outcomes={k: _float(v) for k, v in res.outcomes.items()},
         series=res.series,
         wall_time=time.perf_counter() - t0,
+        model_time=res.model_time,
     )
 
 
