@@ -104,6 +104,7 @@ class Follower(mesa.Agent):
             beh.trust_rebuild,
             beh.trust_erosion,
             beh.offtopic_penalty,
+            inp.trust0[d],
         )
         e.trust[rows] = new_trust
         gone = rng.random(rows.size) < mech.unfollow_probability(

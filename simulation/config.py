@@ -152,13 +152,13 @@ class PopulationConfig:
         lo_open=True,
     )
     susceptibility_mean: float = P(
-        0.82,
+        0.87,
         "Mean susceptibility: probability of acting on a fully trusted, on-topic recommendation "
         "one has engaged with.",
         lo=0,
         hi=1,
-        source="Experticity / Keller Fay 2016 (82% highly likely to follow a micro "
-        "influencer's recommendation)",
+        source="calibrated: followers who trust a micro influencer (trust at least 0.9) act on "
+        "its on-topic recommendation 82% of the time (Experticity / Keller Fay 2016)",
     )
     susceptibility_concentration: float = P(
         8.0, "Beta concentration of susceptibility across followers.", lo=0, hi=1e6, lo_open=True
@@ -285,7 +285,7 @@ class BehaviourConfig:
         0.4, "Probability a follower sees a given post of an account it follows.", lo=0, hi=1
     )
     engagement_base: float = P(
-        0.2,
+        0.24,
         "Probability of engaging with a seen post at 1,000 followers, full trust and fit.",
         lo=0,
         hi=1,
@@ -321,7 +321,7 @@ class BehaviourConfig:
     )
     trust_rebuild: float = P(
         0.02,
-        "Share of lost trust regained per organic post seen.",
+        "Share of the gap to the baseline trust closed per organic post seen.",
         lo=0,
         hi=1,
     )
@@ -334,12 +334,11 @@ class BehaviourConfig:
         source="J. Interactive Advertising 2022: the penalty is the accumulated share",
     )
     share_tolerance: float = P(
-        0.0,
+        0.02,
         "Commercial share followers tolerate before trust erodes.",
         lo=0,
         hi=1,
-        source="assumption (0: every sponsored post counts; Eisend et al. 2020, disclosure "
-        "lowers credibility)",
+        source="Wearisma 2018 (about 2% of posts are sponsored, the share followers are used to)",
     )
     share_memory: float = P(
         30.0,

@@ -40,6 +40,7 @@ class DayInputs:
     excess: np.ndarray  # (m,) commercial_excess of each influencer
     fatigue: np.ndarray  # (n,) fatigue_level of each follower at the start of the day
     own_p: np.ndarray  # (B,) external adoption probability at full interest
+    trust0: np.ndarray  # (m,) baseline trust of each influencer's followers
 
 
 @dataclass
@@ -77,7 +78,7 @@ def _empty(m: int, b: int) -> DayResult:
 
 
 #: Trust from which a follow edge counts as trusted for the uptake calibration.
-TRUSTED = 0.95
+TRUSTED = 0.9
 
 
 def uptake_counts(model, dst, trust, fit_p) -> np.ndarray:
@@ -179,6 +180,7 @@ def step_vectorized(model, inp: DayInputs) -> DayResult:
         beh.trust_rebuild,
         beh.trust_erosion,
         beh.offtopic_penalty,
+        inp.trust0[d],
     )
     e.trust[idx] = new_trust
     p_unf = mech.unfollow_probability(new_trust, beh.unfollow_threshold, beh.unfollow_rate)

@@ -137,12 +137,17 @@ def trust_update(
     rebuild: float,
     erosion: float,
     offtopic_penalty: float,
+    baseline=1.0,
 ):
     """Trust in an account after one day.
 
-    ``T' = T + rebuild * seen*organic * (1 - T)
+    ``T' = T + rebuild * seen*organic * (B - T)
              - sensitivity * (erosion * excess * seen + offtopic_penalty * seen*offtopic) * T``,
-    clipped to [0, 1]. Nothing changes on a day the follower sees no post of the account.
+    clipped to [0, 1]. Organic posts pull trust back toward the baseline B, the usual trust
+    in an account of that size (its followers' mean initial trust); commercial excess and
+    off-topic endorsements wear it down. Without sponsorship trust settles at B, so an
+    ordinary market is stationary. Nothing changes on a day the follower sees no post of the
+    account.
 
     Args:
         trust: T before the day.
@@ -154,11 +159,13 @@ def trust_update(
         rebuild: ``behaviour.trust_rebuild``.
         erosion: ``behaviour.trust_erosion``.
         offtopic_penalty: ``behaviour.offtopic_penalty``.
+        baseline: B, from :func:`size_interpolation` of ``behaviour.trust_init_small`` and
+            ``trust_init_large``.
 
     Sources: Eisend et al. 2020 (disclosed sponsorship lowers credibility); Takumi 2019
     (disingenuous, off-topic endorsements); J. Interactive Advertising 2022 (accumulated share).
     """
-    gain = rebuild * seen * organic * (1.0 - trust)
+    gain = rebuild * seen * organic * (baseline - trust)
     loss = sensitivity * (erosion * excess * seen + offtopic_penalty * seen * offtopic) * trust
     return np.clip(trust + gain - loss, 0.0, 1.0)
 

@@ -204,6 +204,7 @@ class MarketModel(mesa.Model):
             excess=mech.commercial_excess(st.share, beh.share_tolerance).astype(np.float32),
             fatigue=mech.fatigue_level(st.exposures, beh.fatigue_scale).astype(np.float32),
             own_p=np.full(st.n_brands, self.own_reach() * self.cfg.brands.own_conversion),
+            trust0=st.trust0.astype(np.float32),
         )
 
     def settle(self, r: DayResult, audience: np.ndarray) -> None:

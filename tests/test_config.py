@@ -37,7 +37,7 @@ def test_defaults_load():
     cfg = config_from_dict({})
     assert cfg == Config()
     assert cfg.run.engine == "vectorized"
-    assert cfg.n_influencers == 20 + 150 + 25 + 8 + 4
+    assert cfg.n_influencers == 20 + 150 + 25 + 8 + 10
     assert set(config_to_dict(cfg)) == set(SECTIONS)
     with pytest.raises(dataclasses.FrozenInstanceError):
         cfg.brands.budget = 1.0  # type: ignore[misc]
@@ -133,7 +133,7 @@ BAD_FILES = [
     ("run = 3\n", r"^run: expected a table"),
     (
         "[population]\nn_followers = 100\n",
-        r"^influencers: 207 influencers but population\.n_followers is 100; allowed at most",
+        r"^influencers: 213 influencers but population\.n_followers is 100; allowed at most",
     ),
     (
         "[influencers]\nmid_min = 400\n",

@@ -379,3 +379,18 @@ def test_tier_index():
     assert mech.tier_index(n, bounds).tolist() == [0, 0, 1, 1, 2, 2, 3, 3, 4, 4]
     assert mech.tier_index(5_000, bounds) == 2
     assert mech.tier_index(499.5, bounds) == 0
+
+
+def test_trust_update__organic_posts_pull_toward_the_baseline():
+    # T' = T + rebuild * (B - T): up from below, down from above, fixed at B
+    assert mech.trust_update(0.5, 1, 1, 0, 0.0, 1.0, 0.1, 0.5, 0.1, baseline=0.7) == (
+        pytest.approx(0.52)
+    )
+    assert mech.trust_update(0.9, 1, 1, 0, 0.0, 1.0, 0.1, 0.5, 0.1, baseline=0.7) == (
+        pytest.approx(0.88)
+    )
+    assert mech.trust_update(0.7, 1, 1, 0, 0.0, 1.0, 0.1, 0.5, 0.1, baseline=0.7) == (
+        pytest.approx(0.7)
+    )
+    b = np.array([0.6, 0.8])
+    assert_allclose(mech.trust_update(np.array([0.6, 0.8]), 1, 1, 0, 0.0, 1.0, 0.3, 1, 0, b), b)
