@@ -254,6 +254,12 @@ def test_existing_folder_needs_resume_or_overwrite(tiny, tmp_path, capsys):
     assert err.startswith("influencer-sim: error: ") and "--resume" in err
     assert err.count("\n") == 1
     assert main([*args, "--overwrite"]) == 1
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "precious.txt").write_text("keep me")
+    assert main(["sweep", str(tiny), "--out", str(other), "--overwrite", "--quiet"]) == 2
+    assert "holds no sweep" in capsys.readouterr().err
+    assert (other / "precious.txt").is_file()
     assert main([*args, "--resume", "--set", "replications=3"]) == 2
     assert "different sweep" in capsys.readouterr().err
 
@@ -387,6 +393,7 @@ def test_missing_dask_is_a_one_line_error(tiny, tmp_path, capsys, monkeypatch):
     assert main(args) == 2
     err = capsys.readouterr().err
     assert "pip install 'influencer-sim[cluster]'" in err and err.count("\n") == 1
+    assert not (tmp_path / "o").exists()
 
 
 # -- memory -------------------------------------------------------------------------------

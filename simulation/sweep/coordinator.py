@@ -74,6 +74,8 @@ def run_sweep(
         raise SweepError("--resume and --overwrite: give one or the other")
     if workers is not None and workers < 1:
         raise SweepError(f"--workers: {workers} must be at least 1")
+    if scheduler:
+        executors.import_dask()  # a missing optional dependency fails before anything is written
     evaluate = evaluate if evaluate is not None else ModelEvaluator.for_sweep(sweep)
     design = make_design(sweep)
     n_runs = len(design) * sweep.replications

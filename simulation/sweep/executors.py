@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import uuid
 from collections import deque
 from collections.abc import Iterable, Iterator
 
@@ -132,7 +133,7 @@ def processes(evaluate, specs: Iterable[RunSpec], workers: int) -> Results:
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _import_dask():
+def import_dask():
     try:
         import distributed
     except ImportError:
@@ -153,7 +154,7 @@ def dask(evaluate, specs: Iterable[RunSpec], scheduler: str, workers: int) -> Re
     """
     import logging
 
-    distributed = _import_dask()
+    distributed = import_dask()
     cluster = None
     try:
         if scheduler == "local":
@@ -177,6 +178,7 @@ def dask(evaluate, specs: Iterable[RunSpec], scheduler: str, workers: int) -> Re
         raise
     try:
         n = max(1, len(client.scheduler_info().get("workers", {})) or workers)
+        token = uuid.uuid4().hex[:12]  # task keys unique to this sweep on a shared scheduler
         limit = 2 * n
         ev = client.scatter(evaluate, broadcast=True)
         ac = distributed.as_completed()
@@ -196,7 +198,11 @@ def dask(evaluate, specs: Iterable[RunSpec], scheduler: str, workers: int) -> Re
                         return
                     attempt = 0
                 fut = client.submit(
-                    safe_call, ev, spec, pure=False, key=f"run-{spec.run_id}-{attempt}"
+                    safe_call,
+                    ev,
+                    spec,
+                    pure=False,
+                    key=f"sweep-{token}-run-{spec.run_id}-{attempt}",
                 )
                 meta[fut.key] = (spec, attempt)
                 ac.add(fut)

@@ -83,7 +83,6 @@ class SweepStore:
         self.parts = self.out / "parts"
         self.series = self.out / "series"
         self._names = self.schema.names
-        self._made_points: set[int] = set()
 
     # -- opening ---------------------------------------------------------------------------
 
@@ -97,6 +96,12 @@ class SweepStore:
                 raise OutputExistsError(
                     f"{out}: already holds results; pass --resume to finish that sweep, "
                     "--overwrite to replace it, or --out DIR"
+                )
+            if not (out / "manifest.json").is_file():
+                # --overwrite replaces a sweep, never a folder of other things
+                raise OutputExistsError(
+                    f"{out}: is not empty and holds no sweep (no manifest.json); "
+                    "not replacing it, choose another --out DIR"
                 )
             shutil.rmtree(out)
         self.parts.mkdir(parents=True, exist_ok=True)
@@ -136,9 +141,7 @@ class SweepStore:
         """Save one finished run: its series (if any), then its part (the commit)."""
         if rec.series is not None and rec.status == "ok":
             d = self.series / f"point={spec.point}"
-            if spec.point not in self._made_points:
-                d.mkdir(parents=True, exist_ok=True)
-                self._made_points.add(spec.point)
+            d.mkdir(parents=True, exist_ok=True)
             s = rec.series.copy()
             s.insert(0, "replicate", np.int64(spec.replicate))
             s.insert(0, "run_id", np.int64(spec.run_id))
