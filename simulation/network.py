@@ -424,7 +424,7 @@ def to_networkx(model, followers: np.ndarray | None = None, ties: bool = True) -
     keep = np.zeros(st.n_followers, dtype=bool)
     keep[followers] = True
     g = nx.DiGraph()
-    fatigue = st.fatigue()
+    fatigue = mech.fatigue_level(st.exposures, model.cfg.behaviour.fatigue_scale)
     for f in followers.tolist():
         g.add_node(
             ("f", f),

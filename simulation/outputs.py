@@ -27,6 +27,7 @@ from .runner import RunResult
 __all__ = [
     "OutputExistsError",
     "atomic_write_text",
+    "check_output_dir",
     "git_commit",
     "package_versions",
     "replace_dir",
@@ -85,6 +86,17 @@ def replace_dir(tmp: Path, out: Path) -> None:
         os.replace(tmp, out)
 
 
+def check_output_dir(out: Path, overwrite: bool) -> None:
+    """Refuse a file, or a folder that already holds something, unless ``overwrite``."""
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise OutputExistsError(f"{out}: exists and is not a folder")
+    if out.is_dir() and any(out.iterdir()) and not overwrite:
+        raise OutputExistsError(
+            f"{out}: already holds results; pass --overwrite to replace them or --out DIR"
+        )
+
+
 def write_run(
     result: RunResult,
     out: str | Path,
@@ -101,12 +113,7 @@ def write_run(
     if fmt not in ("parquet", "csv"):
         raise ValueError(f"format: {fmt!r} is not one of 'parquet', 'csv'")
     out = Path(out)
-    if out.exists() and not out.is_dir():
-        raise OutputExistsError(f"{out}: exists and is not a folder")
-    if out.is_dir() and any(out.iterdir()) and not overwrite:
-        raise OutputExistsError(
-            f"{out}: already holds results; pass --overwrite to replace them or --out DIR"
-        )
+    check_output_dir(out, overwrite)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.tmp-"))
     try:

@@ -176,12 +176,6 @@ class MarketState:
         """Nominal followers of each influencer: active sampled edges times weight."""
         return self.counts * self.weight
 
-    def fatigue(self, scale: float | None = None) -> np.ndarray:
-        """Ad fatigue of every follower (:func:`mechanisms.fatigue_level`)."""
-        return mech.fatigue_level(self.exposures, self._fatigue_scale if scale is None else scale)
-
-    _fatigue_scale: float = 10.0
-
 
 def build_state(cfg: Config, rng: np.random.Generator) -> MarketState:
     """Draw a market from a scenario: followers, influencers, audiences and brands.
@@ -283,5 +277,4 @@ def build_state(cfg: Config, rng: np.random.Generator) -> MarketState:
         platform=platform,
         edges=edges,
     )
-    st._fatigue_scale = beh.fatigue_scale
     return st

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from simulation import mechanisms as mech
 from simulation.model import TIMESERIES_COLUMNS, MarketModel
 from simulation.runner import run
 from simulation.state import EdgeArrays
@@ -71,7 +72,7 @@ def _check_state(model: MarketModel, prev: dict | None) -> dict:
     np.testing.assert_allclose(st.follower_counts(), st.counts * st.weight)
     trust = e.trust[:n]
     assert np.all((trust >= 0) & (trust <= 1))
-    fatigue = st.fatigue()
+    fatigue = mech.fatigue_level(st.exposures, model.cfg.behaviour.fatigue_scale)
     assert np.all((fatigue >= 0) & (fatigue <= 1))
     assert np.all((st.share >= 0) & (st.share <= 1))
     assert np.all(st.exposures >= 0)
