@@ -92,8 +92,8 @@ def test_existing_results_are_not_overwritten_unless_asked(scenario, tmp_path, c
     assert (out / "timeseries.parquet").read_bytes() != before
 
 
-def test_interrupted_run_leaves_nothing_that_looks_complete(scenario, tmp_path):
-    out = tmp_path / "killed"
+def _start_long_run(scenario, out, **popen):
+    """A run far too long to finish, as a separate process; returns once it is stepping."""
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -108,10 +108,15 @@ def test_interrupted_run_leaves_nothing_that_looks_complete(scenario, tmp_path):
             "--quiet",
         ],
         cwd=Path(__file__).resolve().parent.parent,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        **popen,
     )
     time.sleep(4)
+    return proc
+
+
+def test_interrupted_run_leaves_nothing_that_looks_complete(scenario, tmp_path):
+    out = tmp_path / "killed"
+    proc = _start_long_run(scenario, out, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     assert not out.exists()
@@ -121,25 +126,7 @@ def test_interrupted_run_leaves_nothing_that_looks_complete(scenario, tmp_path):
 
 def test_ctrl_c_is_one_line_and_writes_nothing(scenario, tmp_path):
     out = tmp_path / "interrupted"
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "simulation.cli",
-            "run",
-            str(scenario),
-            "--out",
-            str(out),
-            "--steps",
-            "100000",
-            "--quiet",
-        ],
-        cwd=Path(__file__).resolve().parent.parent,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    time.sleep(4)
+    proc = _start_long_run(scenario, out, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 2
@@ -165,3 +152,19 @@ def test_entry_point_is_installed():
         },
     )
     assert out.returncode == 0 and "run" in out.stdout and "bench" in out.stdout
+
+
+def test_failure_while_writing_leaves_no_output_folder(tmp_path, monkeypatch, tiny):
+    import simulation.plots
+    from simulation.outputs import write_run
+    from simulation.runner import run
+
+    result = run(tiny(), steps=3)
+
+    def broken(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(simulation.plots, "plot_run", broken)
+    with pytest.raises(OSError, match="disk full"):
+        write_run(result, tmp_path / "out")
+    assert list(tmp_path.iterdir()) == []  # neither the folder nor its temporary twin
