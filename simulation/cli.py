@@ -90,7 +90,12 @@ def parameter_table_markdown() -> str:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    """Measure the engines (see ``bench.py``), or the sweep runner with ``--sweep``."""
+    """Measure the engines (see ``bench.py``), or the sweep runner with ``--sweep``, or the
+    classroom page with ``--app``."""
+    if getattr(args, "app", False):
+        from .app.bench import main as app_bench_main
+
+        return app_bench_main(args)
     if getattr(args, "sweep", False):
         from .sweep.bench import main as sweep_bench_main
 
@@ -112,6 +117,16 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     from .sweep.cli import cmd_analyze as run_cmd
 
     return run_cmd(args)
+
+
+def cmd_app(args: argparse.Namespace) -> int:
+    """Serve the classroom page (see ``app/``; needs the ``app`` extra)."""
+    from .app import launch
+
+    try:
+        return launch.main(args.host, args.port, args.scenario, open_browser=not args.no_browser)
+    except launch.AppError as err:
+        raise UserError(str(err)) from None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -160,7 +175,19 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="measure the sweep runner instead: throughput on 1 and 2 workers, per-run overhead",
     )
+    b.add_argument(
+        "--app",
+        action="store_true",
+        help="measure the classroom page instead: model and drawing speed at 10,000 followers",
+    )
     b.set_defaults(func=cmd_bench)
+
+    ap = sub.add_parser("app", help="open the classroom page: the market running in the browser")
+    ap.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    ap.add_argument("--port", type=int, default=8765, help="port (default 8765)")
+    ap.add_argument("--scenario", default="baseline", help="scenario the page starts with")
+    ap.add_argument("--no-browser", action="store_true", help="do not open a browser")
+    ap.set_defaults(func=cmd_app)
 
     from .sweep.cli import add_analyze_arguments, add_sweep_arguments
 

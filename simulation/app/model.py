@@ -25,10 +25,12 @@ __all__ = [
     "CONFIG_DIR",
     "DEFAULT_FOLLOWERS",
     "LEVERS",
+    "RENDER_INTERVAL",
     "SAMPLE_FOLLOWERS",
     "ClassroomModel",
     "Lever",
     "NetworkSample",
+    "lever_overrides",
     "lever_values",
     "scenario_config",
     "scenario_names",
@@ -42,6 +44,11 @@ CONFIG_DIR = Path(
 #: Followers simulated on the page unless the teacher moves the slider: large enough for
 #: the figures to mean something, small enough to run at classroom speed.
 DEFAULT_FOLLOWERS = 10_000
+
+#: Days simulated between two redraws while the page plays (Mesa's "Render Interval"
+#: slider starts here). A frame costs about as much as ten days of the market at 10,000
+#: followers, so redrawing every few days keeps the market moving at classroom speed.
+RENDER_INTERVAL = 3
 
 #: Most followers the network view draws (all influencers are always drawn).
 SAMPLE_FOLLOWERS = 300
@@ -104,6 +111,62 @@ def lever_values(cfg: Config) -> dict[str, Any]:
     return out
 
 
+def lever_overrides(
+    base: Config,
+    n_followers: int,
+    levers: dict[str, Any],
+    start: dict[str, Any] | None = None,
+) -> tuple[dict[str, Any], list[str]]:
+    """Config overrides for the page's levers, adjusted to stay valid.
+
+    Args:
+        base: the chosen scenario.
+        n_followers: simulated followers (raised to one per influencer if fewer).
+        levers: values by lever name; ``None`` keeps the scenario's value.
+        start: lever values the page started with; a lever still there keeps the scenario's
+            value (see :class:`ClassroomModel`).
+
+    Returns:
+        ``({"section.key": value}, notes)``: the overrides and, for each adjustment made
+        (celebrity share cut so the shares add up to 1, too few followers, a combination
+        the scenario cannot take), a note for the page.
+    """
+    start = start or {}
+    notes: list[str] = []
+    size: dict[str, Any] = {}
+    n = max(int(n_followers), base.n_influencers, 1)
+    if n != int(n_followers):
+        notes.append(f"followers raised to {n:,}: at least one per influencer")
+    size["population.n_followers"] = n
+    if base.influencers.audience_cap > n:
+        size["influencers.audience_cap"] = n
+    values = dict(size)
+    for lever in LEVERS:
+        value = levers.get(lever.name)
+        if value is None or (lever.name in start and value == start[lever.name]):
+            continue
+        if lever.kind == "switch":
+            value = 1.0 if value else 0.0
+        elif lever.kind == "int":
+            value = int(value)
+        else:
+            value = float(value)
+        values[lever.key] = value
+    micro = values.get("brands.share_micro", base.brands.share_micro)
+    celeb = values.get("brands.share_celebrity", base.brands.share_celebrity)
+    if micro + celeb > 1 + 1e-12:
+        values["brands.share_celebrity"] = round(1.0 - micro, 10)
+        notes.append(f"celebrity share cut to {1.0 - micro:.2f}: the shares of brands add up to 1")
+    for candidate in (values, size, {}):
+        try:
+            apply_overrides(base, candidate)
+        except ConfigError as err:  # e.g. a scenario whose graph fixes the population
+            notes.append(f"ignored {', '.join(candidate)}: {err}")
+            continue
+        return candidate, notes
+    return {}, notes  # pragma: no cover (the scenario itself loaded, so {} is valid)
+
+
 class ClassroomModel(MarketModel):
     """The market of a scenario with the page's levers applied.
 
@@ -153,53 +216,13 @@ class ClassroomModel(MarketModel):
         }
         base = scenario_config(scenario)
         self.scenario = scenario
-        self.notes: list[str] = []
-        self.overrides = self._overrides(base, n_followers, levers, start or {})
+        self.overrides, self.notes = lever_overrides(base, n_followers, levers, start)
         cfg = apply_overrides(base, self.overrides)
         seed_value = _parse_seed(seed)
         if seed is not None and seed_value is None:
             self.notes.append(f"seed {seed!r} is not a whole number; kept the scenario's")
         super().__init__(cfg, seed=seed_value)
         self.sample = NetworkSample(self, sample_size)
-
-    def _overrides(
-        self, base: Config, n_followers: int, levers: dict[str, Any], start: dict[str, Any]
-    ) -> dict[str, Any]:
-        """Config overrides for the levers, adjusted (with a note) to stay valid."""
-        size: dict[str, Any] = {}
-        n = max(int(n_followers), base.n_influencers, 1)
-        if n != int(n_followers):
-            self.notes.append(f"followers raised to {n:,}: at least one per influencer")
-        size["population.n_followers"] = n
-        if base.influencers.audience_cap > n:
-            size["influencers.audience_cap"] = n
-        values = dict(size)
-        for lever in LEVERS:
-            value = levers.get(lever.name)
-            if value is None or (lever.name in start and value == start[lever.name]):
-                continue
-            if lever.kind == "switch":
-                value = 1.0 if value else 0.0
-            elif lever.kind == "int":
-                value = int(value)
-            else:
-                value = float(value)
-            values[lever.key] = value
-        micro = values.get("brands.share_micro", base.brands.share_micro)
-        celeb = values.get("brands.share_celebrity", base.brands.share_celebrity)
-        if micro + celeb > 1 + 1e-12:
-            values["brands.share_celebrity"] = round(1.0 - micro, 10)
-            self.notes.append(
-                f"celebrity share cut to {1.0 - micro:.2f}: the shares of brands add up to 1"
-            )
-        for candidate in (values, size, {}):
-            try:
-                apply_overrides(base, candidate)
-            except ConfigError as err:  # e.g. a scenario whose graph fixes the population
-                self.notes.append(f"ignored {', '.join(candidate)}: {err}")
-                continue
-            return candidate
-        return {}  # pragma: no cover (the scenario itself loaded, so {} is valid)
 
 
 def _parse_seed(seed: int | str | None) -> int | None:

@@ -22,6 +22,7 @@ from simulation.app.charts import CHARTS, ChartCanvas, NetworkCanvas
 from simulation.app.model import (
     DEFAULT_FOLLOWERS,
     LEVERS,
+    RENDER_INTERVAL,
     ClassroomModel,
     lever_values,
     scenario_config,
@@ -30,10 +31,6 @@ from simulation.app.model import (
 
 __all__ = ["model_params", "page"]
 
-#: Days simulated between two redraws while playing (Mesa's "Render Interval" slider).
-#: Drawing the six pictures costs about as much as 50 days of the market at 10,000
-#: followers, so redrawing every few days keeps the market moving at classroom speed.
-RENDER_INTERVAL = 3
 
 ABOUT = """
 **What you see.** A market for influencer marketing, one day per step. Brands pay influencers
