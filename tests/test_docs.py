@@ -63,6 +63,21 @@ def test_every_mechanism_has_an_odd_subsection(func):
     assert any(f"`{func}`" in h for h in headings), f"docs/ODD.md: no subsection for {func}"
 
 
+def _squash(text: str) -> str:
+    return re.sub(r"\s+", " ", text)
+
+
+@pytest.mark.parametrize("func", mechanisms.__all__)
+def test_every_mechanism_formula_is_in_odd(func):
+    """Each formula of a mechanism's docstring (a ``...`` span with an equals sign) is copied
+    into docs/ODD.md, so a changed formula fails here until the description follows."""
+    doc = getattr(mechanisms, func).__doc__ or ""
+    formulas = [f for f in re.findall(r"``(.+?)``", doc, flags=re.S) if "=" in f]
+    odd = _squash(read("ODD.md"))
+    missing = [_squash(f) for f in formulas if _squash(f) not in odd]
+    assert not missing, f"docs/ODD.md: the formula of {func} differs from the code: {missing}"
+
+
 def test_every_timeseries_column_is_documented(tiny_result):
     text = read("OUTPUTS.md")
     assert list(tiny_result.timeseries.columns) == TIMESERIES_COLUMNS
