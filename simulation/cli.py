@@ -77,6 +77,31 @@ def cmd_params(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_experiment(args: argparse.Namespace) -> int:
+    """Run one experiment of ``studies/`` (or ``all``) into results/<name>/."""
+    from .studies import EXPERIMENTS, run_experiment
+
+    names = list(EXPERIMENTS) if args.name == "all" else [args.name]
+    for name in names:
+        if name not in EXPERIMENTS:
+            raise UserError(f"unknown experiment {name!r}; known: all, {', '.join(EXPERIMENTS)}")
+    if args.replications is not None and args.replications < 2:
+        raise UserError("--replications must be at least 2 (a confidence interval needs two)")
+    for name in names:
+        out = Path(args.out) / name if args.out and len(names) > 1 else args.out
+        out = Path(out) if out else Path("results") / name
+        print(f"experiment {name} -> {out}")
+        run_experiment(name, out, quick=args.quick, replications=args.replications)
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    """Write the validation report; exit status 1 if a check fails."""
+    from .validation import main as validate_main
+
+    return validate_main(Path(args.out) if args.out else None, quick=args.quick)
+
+
 def parameter_table_markdown() -> str:
     """Markdown table of every parameter: key, default, range, unit, meaning, source."""
     lines = [
@@ -198,6 +223,18 @@ def build_parser() -> argparse.ArgumentParser:
     an = sub.add_parser("analyze", help="tables, CIs, sensitivity indices and plots of a sweep")
     add_analyze_arguments(an)
     an.set_defaults(func=cmd_analyze)
+
+    ex = sub.add_parser("experiment", help="run an experiment (figures, tables) of studies/")
+    ex.add_argument("name", help="experiment name (see docs/RESULTS.md), or 'all'")
+    ex.add_argument("--quick", action="store_true", help="tiny market, 2 replications (a test)")
+    ex.add_argument("--out", help="output folder (default results/<name>)")
+    ex.add_argument("--replications", type=int, help="seeded replications per condition")
+    ex.set_defaults(func=cmd_experiment)
+
+    va = sub.add_parser("validate", help="write the validation report (results/validation)")
+    va.add_argument("--quick", action="store_true", help="smaller checks, for the tests")
+    va.add_argument("--out", help="output folder (default results/validation)")
+    va.set_defaults(func=cmd_validate)
 
     pr = sub.add_parser("params", help="print the parameter table (Markdown)")
     pr.set_defaults(func=cmd_params)
