@@ -1,0 +1,185 @@
+"""Brand-owned reach against influencer reach over time, before and after a feed-algorithm
+change that demotes brands' own posts (force 7).
+
+Question: when the feed demotes brands' own posts, how much of a brand's reach and of its
+customers does it lose, and how much of what is left comes through influencers?
+
+Method: ``configs/algorithm_change.toml`` in the experiments' market (brands' own posts reach
+10% of interested followers a day until day 180, then 80% less), against a control without
+the demotion, R replications each (common seeds), 365 days. Daily: the expected views of
+brands' own posts (``own_impressions``), the views of sponsored posts
+(``sponsored_impressions``), and new adoptions by channel (own posts, sponsored posts, word of
+mouth; simulated follower-brand pairs). Before/after means over the 60 days either side of
+the change, with 95% CIs over replications.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .common import (
+    Condition,
+    Settings,
+    base_config,
+    mean_ci,
+    run_conditions,
+    save_figure,
+    save_table,
+    summarise,
+    write_summary,
+)
+
+NAME = "algorithm_change"
+QUESTION = "What does a demotion of brands' own posts do to their reach and customers?"
+
+WINDOW = 60
+CHANNELS = {
+    "own posts": "adoptions_own",
+    "sponsored posts": "adoptions_via_posts",
+    "word of mouth": "adoptions_wom",
+}
+
+
+def _record(model):
+    t = model.totals
+    return {c: t[c] for c in CHANNELS.values()}
+
+
+def _extract(res, snaps):
+    ts = res.timeseries[
+        ["step", "own_impressions", "sponsored_impressions", "deals", "brand_spend"]
+    ].copy()
+    daily = pd.DataFrame(snaps["daily"])
+    for col in CHANNELS.values():
+        ts[col] = daily[col].diff().fillna(daily[col]).to_numpy()
+    return ts
+
+
+_extract.record = _record
+
+
+def run(out: Path, quick: bool = False, replications: int | None = None) -> dict:
+    """Run the experiment; write figures and tables into ``out``; return the numbers."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    st = Settings.make(quick, replications, default_r=8)
+    change = 30 if quick else 180
+    window = 20 if quick else WINDOW
+    extra = {"brands.own_reach": 0.1, "algorithm.change_step": change}
+    if quick:
+        treated = base_config(True, overrides={**extra, "algorithm.brand_demotion": 0.8})
+        control = base_config(True, overrides=extra)
+    else:
+        treated = base_config(False, "configs/algorithm_change.toml")
+        control = base_config(
+            False, "configs/algorithm_change.toml", {"algorithm.brand_demotion": 0.0}
+        )
+        change = treated.algorithm.change_step
+    runs = run_conditions(
+        [Condition({"arm": "demotion"}, treated), Condition({"arm": "control"}, control)],
+        st,
+        _extract,
+    )
+    df = pd.concat(
+        [x.assign(arm=lab["arm"], replicate=k) for lab, k, _, x in runs], ignore_index=True
+    )
+    # row `step` describes day step-1; own_* columns are one day ahead (docs/OUTPUTS.md)
+    df["day"] = df["step"] - 1
+    df["own_impressions"] = df.groupby(["arm", "replicate"])["own_impressions"].shift(1)
+    save_table(df, out, "daily")
+
+    def period(d):
+        return np.where(d < change, "before", "after")
+
+    near = df[(df["day"] >= change - window) & (df["day"] < change + window)].copy()
+    near["period"] = period(near["day"])
+    cols = ["own_impressions", "sponsored_impressions", *CHANNELS.values(), "deals"]
+    per_rep = near.groupby(["arm", "period", "replicate"])[cols].mean().reset_index()
+    per_rep["influencer_share_of_adoptions"] = per_rep["adoptions_via_posts"] / (
+        per_rep["adoptions_via_posts"] + per_rep["adoptions_own"]
+    )
+    table = None
+    for o in [*cols, "influencer_share_of_adoptions"]:
+        s = (
+            summarise(per_rep, ["arm", "period"], o)
+            .rename(columns={"mean": o, "ci_low": f"{o}_lo", "ci_high": f"{o}_hi"})
+            .drop(columns="n")
+        )
+        table = s if table is None else table.merge(s, on=["arm", "period"])
+    save_table(table, out, "before_after")
+    # effect of the demotion: treated minus control after the change (paired by replicate)
+    after = per_rep[per_rep["period"] == "after"].pivot(index="replicate", columns="arm")
+    effects = {}
+    for o in ("own_impressions", "adoptions_own", "adoptions_via_posts", "adoptions_wom", "deals"):
+        ratio = after[(o, "demotion")] / after[(o, "control")]
+        m, lo, hi = mean_ci(ratio)
+        effects[o] = {"demotion_over_control_after": m, "ci": [lo, hi]}
+
+    # figure: daily reach (index) and adoptions by channel
+    df["week"] = df["day"] // 7
+    weekly = (
+        df.groupby(["arm", "replicate", "week"])[
+            ["own_impressions", "sponsored_impressions", *CHANNELS.values()]
+        ]
+        .mean()
+        .reset_index()
+    )
+    weekly["day"] = weekly["week"] * 7 + 3
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4.3))
+    ax = axes[0]
+    pre = (
+        weekly[(weekly["day"] < change)]
+        .groupby("arm")[["own_impressions", "sponsored_impressions"]]
+        .mean()
+    )
+    for col, ls, name in (
+        ("own_impressions", "-", "brands' own posts"),
+        ("sponsored_impressions", "--", "sponsored posts (influencers)"),
+    ):
+        for arm, color in (("demotion", "C3"), ("control", "0.4")):
+            g = weekly[weekly["arm"] == arm].assign(
+                idx=lambda d, c=col, a=arm: d[c] / pre.loc[a, c]
+            )
+            b = summarise(g, ["day"], "idx")
+            ax.plot(b["day"], b["mean"], ls=ls, color=color, label=f"{name}, {arm}")
+            ax.fill_between(b["day"], b["ci_low"], b["ci_high"], color=color, alpha=0.2, lw=0)
+    ax.axvline(change, color="k", lw=0.8, ls=":")
+    ax.set_xlabel("day")
+    ax.set_ylabel("weekly mean views / mean before the change")
+    ax.legend(fontsize=7)
+    ax.set_title("Reach, as an index of its level before the change", fontsize=9)
+    ax.grid(alpha=0.3)
+    ax = axes[1]
+    for (name, col), color in zip(CHANNELS.items(), ("C3", "C2", "C0"), strict=True):
+        for arm, ls in (("demotion", "-"), ("control", ":")):
+            b = summarise(weekly[weekly["arm"] == arm], ["day"], col)
+            ax.plot(b["day"], b["mean"], ls=ls, color=color, label=f"{name}, {arm}")
+            ax.fill_between(b["day"], b["ci_low"], b["ci_high"], color=color, alpha=0.15, lw=0)
+    ax.axvline(change, color="k", lw=0.8, ls=":")
+    ax.set_xlabel("day")
+    ax.set_ylabel("new adoptions per day (simulated follower-brand pairs)")
+    ax.set_yscale("symlog", linthresh=1)
+    ax.legend(fontsize=7, ncol=2)
+    ax.set_title("New customers by channel", fontsize=9)
+    ax.grid(alpha=0.3)
+    fig.suptitle(
+        f"Algorithm change on day {change}: own posts demoted by 80% "
+        f"(weekly means, 95% CI over R={st.replications})",
+        fontsize=10,
+    )
+    save_figure(fig, out, "algorithm_change")
+
+    numbers = {
+        "change_day": change,
+        "window_days": window,
+        "before_after": table.to_dict(orient="records"),
+        "effects": effects,
+    }
+    write_summary(out, NAME, st, numbers)
+    return numbers
