@@ -170,6 +170,23 @@ def test_a_dead_worker_is_replaced_and_its_runs_retried(tiny, tmp_path):
     assert list(runs["return_per_dollar"]) == [float(s % 1000) for s in runs["seed"]]
 
 
+def test_a_lost_dask_worker_is_retried(tiny, tmp_path):
+    if importlib.util.find_spec("distributed") is None:
+        pytest.skip("dask.distributed not installed")
+    sweep = load_sweep(tiny, ["factors.brands.share_micro=[0.2, 0.5]"])
+    rep = run_sweep(
+        sweep,
+        tmp_path / "o",
+        workers=2,
+        scheduler="local",
+        progress=False,
+        evaluate=_DiesOnce(str(tmp_path / "marker")),
+    )
+    assert (tmp_path / "marker").exists()
+    runs = pd.read_parquet(tmp_path / "o" / "runs.parquet")
+    assert rep.n_done == 8 and (runs["status"] == "ok").all()
+
+
 # -- crash and resume ---------------------------------------------------------------------
 
 
@@ -212,15 +229,15 @@ def test_killed_process_then_resume_runs_exactly_the_missing(tiny, tmp_path, cap
     parts = out / "parts"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and proc.poll() is None:
-        if parts.is_dir() and len(list(parts.glob("run-*.parquet"))) >= 4:
+        if parts.is_dir() and len(list(parts.glob("run-*.arrow"))) >= 4:
             break
         time.sleep(0.02)
     proc.kill()
     proc.wait()
-    n_before = len(list(parts.glob("run-*.parquet")))
+    n_before = len(list(parts.glob("run-*.arrow")))
     assert n_before > 0  # it had started
     # a crash can also leave a torn temporary and a series file without its part
-    (parts / ".run-00000030.parquet.tmp-1").write_bytes(b"torn")
+    (parts / ".run-00000030.arrow.tmp-1").write_bytes(b"torn")
     code = main(
         [
             *("sweep", str(tiny), "--out", str(out), "--resume", "--quiet"),
@@ -238,7 +255,7 @@ def test_lost_parts_are_rerun_on_resume(tiny, tmp_path):
     run_sweep(sweep, tmp_path / "o", workers=1, progress=False)
     ref = _runs(tmp_path / "o")
     for rid in (0, 7, 11):
-        (tmp_path / "o" / "parts" / f"run-{rid:08d}.parquet").unlink()
+        (tmp_path / "o" / "parts" / f"run-{rid:08d}.arrow").unlink()
     rep = run_sweep(sweep, tmp_path / "o", workers=1, resume=True, progress=False)
     assert rep.n_new == 3
     pd.testing.assert_frame_equal(ref, _runs(tmp_path / "o"))

@@ -5,7 +5,8 @@ Layout of ``DIR``:
 - ``manifest.json``: the sweep file text and overrides, its fingerprint, the resolved base
   scenario, design, package versions, git commit and the state of the sweep.
 - ``design.parquet``: one row per design point (``point`` and the factor values).
-- ``parts/run-NNNNNNNN.parquet``: one small file per finished run (the journal; written to a
+- ``parts/run-NNNNNNNN.arrow``: one small Arrow IPC file per finished run (the journal; cheap
+  to write and to read back when consolidating; written to a
   temporary name, then renamed, so a part is whole or absent).
 - ``series/point=P/run-NNNNNNNN.parquet``: per-step series of each run, when kept (a Hive
   partitioned dataset: ``pyarrow.dataset.dataset(DIR / "series", partitioning="hive")``).
@@ -65,6 +66,18 @@ def read_manifest(out: Path) -> dict:
     if not path.is_file():
         raise SweepError(f"{out}: not a sweep folder (no manifest.json)")
     return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _atomic_arrow(table: pa.Table, path: Path) -> None:
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    with pa.OSFile(str(tmp), "wb") as f, pa.ipc.new_file(f, table.schema) as w:
+        w.write_table(table)
+    os.replace(tmp, path)
+
+
+def _read_arrow(path: Path) -> pa.Table:
+    with pa.OSFile(str(path), "rb") as f:
+        return pa.ipc.open_file(f).read_all()
 
 
 def _atomic_parquet(table: pa.Table, path: Path) -> None:
@@ -129,8 +142,8 @@ class SweepStore:
         """Boolean array: which runs already have a part on disk."""
         done = np.zeros(n_runs, dtype=bool)
         for name in os.listdir(self.parts):
-            if name.startswith("run-") and name.endswith(".parquet"):
-                rid = int(name[4:-8])
+            if name.startswith("run-") and name.endswith(".arrow"):
+                rid = int(name[4:-6])
                 if rid < n_runs:
                     done[rid] = True
         return done
@@ -161,7 +174,7 @@ class SweepStore:
         for n in self.sweep.outcomes.names:
             row[n] = rec.outcomes.get(n, float("nan"))
         table = pa.Table.from_pydict({k: [row[k]] for k in self._names}, schema=self.schema)
-        _atomic_parquet(table, self.parts / f"run-{spec.run_id:08d}.parquet")
+        _atomic_arrow(table, self.parts / f"run-{spec.run_id:08d}.arrow")
 
     def consolidate(self, n_runs: int) -> int:
         """Write ``runs.parquet`` from the parts, sorted by run_id; returns its row count."""
@@ -173,8 +186,7 @@ class SweepStore:
                 w.write_table(self.schema.empty_table())
             for i in range(0, len(ids), _BATCH):
                 tables = [
-                    pq.read_table(self.parts / f"run-{rid:08d}.parquet", schema=self.schema)
-                    for rid in ids[i : i + _BATCH]
+                    _read_arrow(self.parts / f"run-{rid:08d}.arrow") for rid in ids[i : i + _BATCH]
                 ]
                 t = pa.concat_tables(tables)
                 w.write_table(t)
