@@ -187,6 +187,13 @@ def test_a_lost_dask_worker_is_retried(tiny, tmp_path):
     assert rep.n_done == 8 and (runs["status"] == "ok").all()
 
 
+def test_an_unpicklable_evaluator_is_a_clear_error(tiny, tmp_path):
+    with pytest.raises(SweepError, match="cannot be sent to worker processes"):
+        run_sweep(
+            load_sweep(tiny), tmp_path / "o", workers=2, progress=False, evaluate=lambda s: {}
+        )
+
+
 # -- crash and resume ---------------------------------------------------------------------
 
 

@@ -77,6 +77,9 @@ def run_sweep(
     if scheduler:
         executors.import_dask()  # a missing optional dependency fails before anything is written
     evaluate = evaluate if evaluate is not None else ModelEvaluator.for_sweep(sweep)
+    n_workers = workers or executors.default_workers()
+    if scheduler or n_workers > 1:
+        executors.check_picklable(evaluate)
     design = make_design(sweep)
     n_runs = len(design) * sweep.replications
     store = SweepStore(out, sweep)
@@ -88,7 +91,6 @@ def run_sweep(
     n_before = int(done.sum())
     specs = iter_runs(sweep, design, skip=lambda rid: done[rid])
 
-    n_workers = workers or executors.default_workers()
     if scheduler:
         results = executors.dask(evaluate, specs, scheduler, n_workers)
     elif n_workers == 1:

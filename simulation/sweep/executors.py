@@ -42,6 +42,19 @@ def _died(spec: RunSpec, why: str) -> RunRecord:
     return RunRecord(run_id=spec.run_id, status="error", error=f"worker died twice: {why}")
 
 
+def check_picklable(evaluate) -> None:
+    """Workers get the evaluator by pickle; say so plainly instead of breaking every worker."""
+    import pickle
+
+    try:
+        pickle.dumps(evaluate)
+    except Exception as err:
+        raise SweepError(
+            f"evaluate: {evaluate!r} cannot be sent to worker processes ({err}); "
+            "use a module-level function or class, or --workers 1"
+        ) from None
+
+
 def serial(evaluate, specs: Iterable[RunSpec]) -> Results:
     """Run every spec in this process, one after another."""
     for spec in specs:
@@ -63,6 +76,7 @@ def processes(evaluate, specs: Iterable[RunSpec], workers: int) -> Results:
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
     from concurrent.futures.process import BrokenProcessPool
 
+    check_picklable(evaluate)
     ctx = _mp_context()
 
     def new_pool():
@@ -155,6 +169,7 @@ def dask(evaluate, specs: Iterable[RunSpec], scheduler: str, workers: int) -> Re
     import logging
 
     distributed = import_dask()
+    check_picklable(evaluate)
     cluster = None
     try:
         if scheduler == "local":
