@@ -64,7 +64,7 @@ def _free_port() -> int:
 def server():
     """``solara run`` on the page, on 127.0.0.1 and a free port; stopped at the end."""
     port = _free_port()
-    env = dict(os.environ, INFLUENCER_SIM_SCENARIO="baseline")
+    env = dict(os.environ, INFLUENCER_SIM_SCENARIO="baseline", SOLARA_TELEMETRY_MIXPANEL_ENABLE="0")
     log = tempfile.TemporaryFile()  # noqa: SIM115 (closed in the finally below)
     cmd = [sys.executable, "-m", "solara", "run", str(PAGE), "--host", "127.0.0.1"]
     cmd += ["--port", str(port), "--production", "--no-open"]

@@ -96,6 +96,16 @@ def make_model_params(scenario: str) -> dict:
 def About(model: ClassroomModel):
     """The short text of the page, with the day's figures and the levers in effect."""
     update_counter.get()
+
+    def stop_when_closed():
+        # Mesa's play loop runs in a thread of its own and outlives a closed browser tab;
+        # when the page goes away, this model says it is finished, which ends that loop.
+        def stop():
+            model.running = False
+
+        return stop
+
+    solara.use_effect(stop_when_closed, [id(model)])
     m = model.metrics
     cfg = model.cfg
     solara.Markdown(ABOUT)
