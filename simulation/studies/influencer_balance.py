@@ -102,15 +102,17 @@ def run(out: Path, quick: bool = False, replications: int | None = None) -> dict
     save_table(inf, out, "influencers")
     micro = inf[inf["tier"] == "micro"].copy()
     micro["capacity_group"] = pd.cut(micro["capacity"], CAPACITY_BINS, labels=CAPACITY_LABELS)
+    deals = micro["deals"].where(micro["deals"] > 0)
+    micro["price_per_deal"] = (micro["income_year1"] + micro["income_year2"]) / deals
     per_rep = (
         micro.groupby(["sensitivity", "capacity_group", "replicate"], observed=True)[
-            ["income_year1", "income_year2", "retention", "deals"]
+            ["income_year1", "income_year2", "retention", "deals", "price_per_deal"]
         ]
         .mean()
         .reset_index()
     )
     table = None
-    for o in ("income_year1", "income_year2", "retention", "deals"):
+    for o in ("income_year1", "income_year2", "retention", "deals", "price_per_deal"):
         s = summarise(per_rep, ["sensitivity", "capacity_group"], o).rename(
             columns={"mean": o, "ci_low": f"{o}_lo", "ci_high": f"{o}_hi"}
         )
@@ -129,7 +131,7 @@ def run(out: Path, quick: bool = False, replications: int | None = None) -> dict
             "year2_at_max_capacity": float(g["income_year2"].iloc[-1]),
         }
 
-    fig, axes = plt.subplots(1, 3, figsize=(14, 4.2))
+    fig, axes = plt.subplots(1, 4, figsize=(17, 4.2))
     x = {lab: i for i, lab in enumerate(CAPACITY_LABELS)}
     for s, color in zip(SENSITIVITIES, ("C0", "C3"), strict=True):
         g = table[table["sensitivity"] == s]
@@ -139,6 +141,7 @@ def run(out: Path, quick: bool = False, replications: int | None = None) -> dict
             (axes[0], "income_year2", "-", "year 2"),
             (axes[1], "retention", "-", None),
             (axes[2], "deals", "-", None),
+            (axes[3], "price_per_deal", "-", None),
         ):
             ax.plot(
                 xs,
@@ -156,11 +159,12 @@ def run(out: Path, quick: bool = False, replications: int | None = None) -> dict
             "income in the year, in posts at the starting price",
             "follower retention after two years",
             "deals accepted over two years",
+            "price paid per deal / starting price",
         ),
         strict=True,
     ):
         ax.set_xticks(range(len(CAPACITY_LABELS)), CAPACITY_LABELS)
-        ax.set_xlabel("capacity: most deals accepted per month (from authenticity)")
+        ax.set_xlabel("capacity (most deals a month)")
         ax.set_ylabel(lab)
         ax.grid(alpha=0.3)
     axes[0].legend(fontsize=7)
