@@ -268,6 +268,17 @@ def test_lost_parts_are_rerun_on_resume(tiny, tmp_path):
     pd.testing.assert_frame_equal(ref, _runs(tmp_path / "o"))
 
 
+def test_retry_failed_runs_again_only_the_failures(tiny, tmp_path):
+    sweep = load_sweep(tiny)
+    run_sweep(sweep, tmp_path / "o", workers=1, progress=False)
+    rep = run_sweep(sweep, tmp_path / "o", workers=1, resume=True, progress=False)
+    assert rep.n_new == 0
+    rep = run_sweep(
+        sweep, tmp_path / "o", workers=1, resume=True, retry_failed=True, progress=False
+    )
+    assert rep.n_new == 4 and rep.n_failed == 4  # the same configuration errors again
+
+
 def test_existing_folder_needs_resume_or_overwrite(tiny, tmp_path, capsys):
     out = str(tmp_path / "o")
     args = ["sweep", str(tiny), "--out", out, "--workers", "1", "--quiet"]

@@ -25,6 +25,11 @@ def add_sweep_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--resume", action="store_true", help="finish a sweep started in --out")
     p.add_argument(
+        "--retry-failed",
+        action="store_true",
+        help="with --resume, also run again the runs that failed",
+    )
+    p.add_argument(
         "--overwrite", action="store_true", help="replace a sweep already in the output folder"
     )
     p.add_argument(
@@ -56,6 +61,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         workers=args.workers,
         scheduler=args.scheduler,
         resume=args.resume,
+        retry_failed=args.retry_failed,
         overwrite=args.overwrite,
         progress=not args.quiet,
     )

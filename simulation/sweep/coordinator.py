@@ -50,6 +50,7 @@ def run_sweep(
     workers: int | None = None,
     scheduler: str | None = None,
     resume: bool = False,
+    retry_failed: bool = False,
     overwrite: bool = False,
     progress: bool = True,
     evaluate=None,
@@ -63,6 +64,7 @@ def run_sweep(
             with ``scheduler``, the LocalCluster size / the in-flight bound.
         scheduler: ``"local"`` or a Dask scheduler address.
         resume: finish a sweep already started in ``out``.
+        retry_failed: with ``resume``, also run again the runs recorded as failed.
         overwrite: replace whatever ``out`` holds.
         progress: show a progress bar with the time left (stderr).
         evaluate: the function from a :class:`RunSpec` to outcomes (default: the model).
@@ -83,8 +85,12 @@ def run_sweep(
     design = make_design(sweep)
     n_runs = len(design) * sweep.replications
     store = SweepStore(out, sweep)
+    if retry_failed and not resume:
+        raise SweepError("--retry-failed: only with --resume")
     if resume:
         store.open_resume(design)
+        if retry_failed:
+            store.forget_failed(n_runs)
     else:
         store.create(design, n_runs, overwrite=overwrite)
     done = store.done_mask(n_runs)

@@ -138,6 +138,17 @@ class SweepStore:
         for tmp in self.parts.glob(".*"):  # temporaries of runs that were in flight
             tmp.unlink(missing_ok=True)
 
+    def forget_failed(self, n_runs: int) -> int:
+        """Remove the parts of runs recorded as failed, so they run again; returns how many."""
+        ids = np.flatnonzero(self.done_mask(n_runs))
+        n = 0
+        for rid in ids:
+            path = self.parts / f"run-{rid:08d}.arrow"
+            if _read_arrow(path)["status"][0].as_py() == "error":
+                path.unlink()
+                n += 1
+        return n
+
     def done_mask(self, n_runs: int) -> np.ndarray:
         """Boolean array: which runs already have a part on disk."""
         done = np.zeros(n_runs, dtype=bool)
