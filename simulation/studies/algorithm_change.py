@@ -89,9 +89,8 @@ def run(out: Path, quick: bool = False, replications: int | None = None) -> dict
     df = pd.concat(
         [x.assign(arm=lab["arm"], replicate=k) for lab, k, _, x in runs], ignore_index=True
     )
-    # row `step` describes day step-1; own_* columns are one day ahead (docs/OUTPUTS.md)
+    # row `step` describes day step - 1, own_* columns included (docs/OUTPUTS.md)
     df["day"] = df["step"] - 1
-    df["own_impressions"] = df.groupby(["arm", "replicate"])["own_impressions"].shift(1)
     save_table(df, out, "daily")
 
     def period(d):

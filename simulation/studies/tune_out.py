@@ -125,6 +125,16 @@ def run(out: Path, quick: bool = False, replications: int | None = None) -> dict
         table = s if table is None else table.merge(s, on=["variant", "n_brands"])
     save_table(table, out, "by_market")
     points = {v: _tune_out_point(g) for v, g in table.groupby("variant")}
+    # where the market's total engagement with sponsored posts peaks
+    peaks = {
+        v: {
+            "n_brands": int(g.loc[g["sponsored_engagements_per_day"].idxmax(), "n_brands"]),
+            "sponsored_share": float(
+                g.loc[g["sponsored_engagements_per_day"].idxmax(), "sponsored_share"]
+            ),
+        }
+        for v, g in table.groupby("variant")
+    }
 
     fig, axes = plt.subplots(2, 2, figsize=(10, 7.5), sharex=True)
     panels = [
@@ -169,8 +179,13 @@ def run(out: Path, quick: bool = False, replications: int | None = None) -> dict
         f"(mean, 95% CI, R={st.replications})\nhalf-engagement point: {txt}",
         fontsize=10,
     )
+    fig.subplots_adjust(wspace=0.32)
     save_figure(fig, out, "tune_out")
 
-    numbers = {"tune_out_point": points, "by_market": table.to_dict(orient="records")}
+    numbers = {
+        "tune_out_point": points,
+        "total_engagement_peak": peaks,
+        "by_market": table.to_dict(orient="records"),
+    }
     write_summary(out, NAME, st, numbers)
     return numbers
