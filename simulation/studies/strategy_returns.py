@@ -133,10 +133,11 @@ def run(out: Path, quick: bool = False, replications: int | None = None) -> dict
             )
         ax.set_xticks(
             x,
-            [f"${o:g} overhead\n{'platform' if p else 'no platform'}" for p, o in conds_order],
+            [f"${o:g}\n{'platform' if p else 'none'}" for p, o in conds_order],
             fontsize=8,
         )
         ax.set_ylabel(label)
+        ax.set_xlabel("relationship overhead ($ per relationship per month) / platform")
         ax.grid(axis="y", alpha=0.3)
     axes[0].axhline(6.5, color="crimson", ls=":", lw=1, label="Tomoson 2015: $6.50")
     axes[0].legend(fontsize=8)
