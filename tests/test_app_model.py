@@ -109,6 +109,19 @@ def test_untouched_levers_keep_the_scenario():
     assert "brands.share_micro" not in moved
 
 
+def test_untouched_population_is_the_scenario_size_at_most_the_default():
+    start = {"n_followers": 10_000}
+    for name, expected in (("baseline", 10_000), ("cascade", 50), ("bass", 2_000)):
+        if name not in scenario_names():
+            continue
+        base = scenario_config(name)
+        overrides, _ = lever_overrides(base, 10_000, {}, start)
+        want = min(expected, base.population.n_followers)
+        assert overrides["population.n_followers"] == want, name
+    moved, _ = lever_overrides(scenario_config("baseline"), 12_000, {}, start)
+    assert moved["population.n_followers"] == 12_000
+
+
 def test_seed_text_and_invalid_combinations():
     """Text from the page's seed box is parsed; combinations the config refuses are adjusted
     with a note on the page instead of failing on Reset."""
@@ -145,7 +158,7 @@ def test_network_sample_is_bounded_and_tracks_unfollows():
     for _ in range(30):
         before = e.active[sample.rows].copy()
         model.step()
-        f = sample.frame("fatigue")
+        f = sample.frame(("fatigue", "adopted", "trust")[model.steps % 3])
         gone = sample.rows[: before.size][before & ~e.active[sample.rows[: before.size]]]
         assert set(sample.removed.tolist()) == set(gone.tolist())
         assert np.all(sample.member[e.src[sample.rows]])

@@ -2,7 +2,7 @@
 
 Measures, for the page's own model (:class:`ClassroomModel`, data collection on) at 10,000
 followers: the market's steps per second alone; the time to draw one frame of the page
-(the five charts and the network view, as the page draws them); and from the two, the
+(the charts and the network view, as the page draws them); and from the two, the
 days per second the page plays at when it redraws every day and every
 ``RENDER_INTERVAL`` days (the page's default). The browser's own work is not included;
 the browser test prints what it measured through a real browser.
@@ -59,7 +59,7 @@ def main(args: argparse.Namespace | None = None) -> int:
     print(f"  followers                      {r['n_followers']:>10,}")
     print(f"  build the model                {r['build_s']:>10.2f} s")
     print(f"  model alone, data collection on{r['model_steps_per_s']:>10.1f} steps/s")
-    print(f"  draw one frame (5 charts + net){r['frame_ms']:>10.1f} ms")
+    print(f"  draw one frame (charts + net)   {r['frame_ms']:>10.1f} ms")
     print(f"  page, redraw every day         {r['page_steps_per_s_every_day']:>10.1f} steps/s")
     print(
         f"  page, redraw every {RENDER_INTERVAL} days "

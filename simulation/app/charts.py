@@ -14,8 +14,10 @@ import io
 import math
 
 import numpy as np
+from matplotlib import colormaps
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import LineCollection
+from matplotlib.colors import Colormap, ListedColormap
 from matplotlib.figure import Figure
 from PIL import Image
 
@@ -24,6 +26,7 @@ from ..state import STRATEGIES
 
 __all__ = [
     "CHARTS",
+    "FOLLOWER_COLORS",
     "STRATEGY_COLORS",
     "TIER_COLORS",
     "ChartCanvas",
@@ -74,6 +77,19 @@ CHARTS: dict[str, tuple[str, str, dict[str, tuple[str, str]], bool]] = {
         {f"return_per_dollar_{s}": (s, STRATEGY_COLORS[s]) for s in STRATEGIES},
         False,
     ),
+    "adoption": (
+        "Followers who bought a brand's product",
+        "share of all followers",
+        {"adopted_share": ("adopted", "#3182bd")},
+        False,
+    ),
+}
+
+#: What can colour the followers of the network view: colour map and label.
+FOLLOWER_COLORS: dict[str, tuple[Colormap, str]] = {
+    "trust": (colormaps["RdYlGn"], "trust in the accounts followed"),
+    "fatigue": (colormaps["magma_r"], "ad fatigue"),
+    "adopted": (ListedColormap(["#bdbdbd", "#08519c"]), "bought a product (1 = yes)"),
 }
 
 _GREY = (0.59, 0.59, 0.59, 0.3)
@@ -218,7 +234,8 @@ class NetworkCanvas:
             f["f_xy"][:, 0],
             f["f_xy"][:, 1],
             c=np.zeros(len(f["f_xy"])),
-            cmap="RdYlGn" if color_by == "trust" else "magma_r",
+            # grey: a follower who follows nobody in view has no trust to show
+            cmap=FOLLOWER_COLORS[color_by][0].with_extremes(bad="#d9d9d9"),
             vmin=0.0,
             vmax=1.0,
             s=12,
@@ -252,7 +269,7 @@ class NetworkCanvas:
             bbox_to_anchor=(1.0, 0.0),
         )
         cb = self.fig.colorbar(self.followers, cax=cax)
-        cb.set_label("trust" if color_by == "trust" else "ad fatigue", fontsize=8)
+        cb.set_label(FOLLOWER_COLORS[color_by][1], fontsize=8)
         cb.ax.tick_params(labelsize=7)
         self.title = self.fig.text(0.02, 0.95, "", fontsize=9, animated=True)
         self.canvas.draw()
@@ -272,7 +289,7 @@ class NetworkCanvas:
         self.canvas.restore_region(self.background)
         self.added.set_segments(f["added"])
         self.removed.set_segments(f["removed"])
-        self.followers.set_array(np.nan_to_num(f["f_value"], nan=0.0))
+        self.followers.set_array(np.ma.masked_invalid(f["f_value"]))
         self.influencers.set_sizes(8 + 14 * np.log10(np.maximum(f["inf_followers"], 1.0)))
         for artist in (
             self.added,

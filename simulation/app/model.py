@@ -121,7 +121,9 @@ def lever_overrides(
 
     Args:
         base: the chosen scenario.
-        n_followers: simulated followers (raised to one per influencer if fewer).
+        n_followers: simulated followers (raised to one per influencer if fewer). While the
+            slider is at its start position, the scenario's own population is used if it is
+            smaller (a 50-follower cascade stays 50 followers).
         levers: values by lever name; ``None`` keeps the scenario's value.
         start: lever values the page started with; a lever still there keeps the scenario's
             value (see :class:`ClassroomModel`).
@@ -134,6 +136,9 @@ def lever_overrides(
     start = start or {}
     notes: list[str] = []
     size: dict[str, Any] = {}
+    if start.get("n_followers") == n_followers:
+        # untouched: the scenario's own population, but no more than the page's default
+        n_followers = min(base.population.n_followers, int(n_followers))
     n = max(int(n_followers), base.n_influencers, 1)
     if n != int(n_followers):
         notes.append(f"followers raised to {n:,}: at least one per influencer")
@@ -320,7 +325,8 @@ class NetworkSample:
 
         Returns a dict of arrays: ``inf_xy``, ``inf_followers``, ``inf_tier``;
         ``f_xy`` and ``f_value`` (each sampled follower's mean trust in the accounts it
-        follows, or its ad fatigue); ``segments`` (every follow edge of the sample ever,
+        follows, its ad fatigue, or 1 if it has bought a brand's product, by ``color_by``);
+        ``segments`` (every follow edge of the sample ever,
         in a fixed order that only grows) and ``active`` (whether each is followed now);
         ``edges`` (the active ones), ``removed`` (unfollowed since the last step drawn) and
         ``added`` (new follows since then), all as (k, 2, 2) segments.
@@ -336,6 +342,8 @@ class NetworkSample:
             f_value = mech.fatigue_level(
                 st.exposures[self.followers], model.cfg.behaviour.fatigue_scale
             )
+        elif color_by == "adopted":
+            f_value = st.any_adopted[self.followers].astype(float)
         else:
             act = self.rows[e.active[self.rows]]
             slot = index[e.src[act]] - st.n_influencers

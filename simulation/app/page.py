@@ -18,7 +18,7 @@ import solara
 from mesa.visualization import SolaraViz
 from mesa.visualization.utils import update_counter
 
-from simulation.app.charts import CHARTS, ChartCanvas, NetworkCanvas
+from simulation.app.charts import CHARTS, FOLLOWER_COLORS, ChartCanvas, NetworkCanvas
 from simulation.app.model import (
     DEFAULT_FOLLOWERS,
     LEVERS,
@@ -37,9 +37,10 @@ ABOUT = """
 for sponsored posts; followers engage, lose **trust** when too many posts are ads, and
 **unfollow**. Brands buy **micro** influencers, **celebrities** or a **mix**.
 **Network** (a sample): ring dots are influencers (size: followers, colour: tier), inner dots
-followers (colour: trust or ad fatigue); red lines are unfollows since the last frame, green
-new follows. **Charts**: engagement, prices and followers by tier, unfollows, return per
-dollar by brand strategy. Move a slider in the sidebar, press **Reset**, and compare.
+followers (colour: trust, ad fatigue or purchase); red lines are unfollows since the last
+frame, green new follows. **Charts**: engagement, prices and followers by tier, unfollows,
+return per dollar by brand strategy, purchases. Move a slider in the sidebar, press
+**Reset**, and compare.
 """
 
 
@@ -55,7 +56,7 @@ def make_model_params(scenario: str) -> dict:
     """SolaraViz's model parameters: the scenario, the seed, the population and the levers
     (starting at the scenario's own values), and the start positions (fixed)."""
     cfg = scenario_config(scenario)
-    start = lever_values(cfg)
+    start = lever_values(cfg) | {"n_followers": DEFAULT_FOLLOWERS}
     params: dict = {
         "scenario": {
             "type": "Select",
@@ -137,7 +138,7 @@ def NetworkView(model: ClassroomModel):
     png = solara.use_memo(canvas.render, [canvas, model.steps])
     with solara.Column(gap="0px"):
         solara.ToggleButtonsSingle(
-            value=color_by, values=["trust", "fatigue"], on_value=set_color_by, dense=True
+            value=color_by, values=list(FOLLOWER_COLORS), on_value=set_color_by, dense=True
         )
         solara.Image(png, width="100%")
 
