@@ -534,6 +534,7 @@ def validate(out: Path, quick: bool = False) -> tuple[list[ValidationCheck], Pat
     axes[1].set_yticks(y, outcomes, fontsize=8)
     axes[1].set_xlabel("(vectorized - reference) / reference, mean ±2 SE (paired)")
     axes[1].set_title(f"Engines, {len(vec)} paired seeds", fontsize=10)
+    fig.subplots_adjust(wspace=0.45)
     fig.savefig(
         out / "reductions_engines.png", dpi=110, bbox_inches="tight", metadata={"Software": None}
     )
@@ -575,9 +576,10 @@ def _report(checks, cal, bass, casc, eng, size, quick, timings, wall) -> str:
     )
     return f"""# Validation report
 
-{mode}{len(checks)} checks, {len(checks) - n_fail} pass, {n_fail} fail. Written by
-`influencer-sim validate{flag}` in {wall:.0f} s ({took}). A statistical check fails only
-beyond {Z_MAX:g} standard errors (engines: a paired t-test with p below {P_MIN:g}).
+{mode}{len(checks)} checks, {len(checks) - n_fail} pass, {n_fail} fail.
+
+Written by `influencer-sim validate{flag}` in {wall:.0f} s ({took}). A statistical check
+fails only beyond {Z_MAX:g} standard errors (engines: a paired t-test with p below {P_MIN:g}).
 
 ## 1. Published figures of the brief
 
