@@ -93,6 +93,11 @@ def make_model_params(scenario: str) -> dict:
     return params
 
 
+def _num(x: float, fmt: str) -> str:
+    """A figure for the text; a dash where it is undefined (no posts, no follows)."""
+    return "–" if x is None or math.isnan(x) else format(x, fmt)
+
+
 @solara.component
 def About(model: ClassroomModel):
     """The short text of the page, with the day's figures and the levers in effect."""
@@ -112,8 +117,9 @@ def About(model: ClassroomModel):
     solara.Markdown(ABOUT)
     today = (
         f"**Day {model.steps}**: {m['unfollows']:,.0f} unfollows today, "
-        f"{model.totals['unfollows']:,.0f} in all; mean trust {m.get('mean_trust', math.nan):.2f}; "
-        f"{m['sponsored_share']:.0%} of posts sponsored."
+        f"{model.totals['unfollows']:,.0f} in all; mean trust {_num(m['mean_trust'], '.2f')}; "
+        f"{_num(m['sponsored_share'], '.0%')} of posts sponsored; "
+        f"{_num(m['adopted_share'], '.1%')} of followers bought a product."
         if m
         else "**Day 0**: press Step or ▶."
     )
