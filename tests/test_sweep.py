@@ -16,7 +16,7 @@ import pyarrow.dataset as ds
 import pytest
 
 from simulation.cli import main
-from simulation.sweep import iter_runs, load_sweep, make_design, run_seed, run_sweep
+from simulation.sweep import Evaluation, iter_runs, load_sweep, make_design, run_seed, run_sweep
 from simulation.sweep.spec import SweepError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -185,6 +185,26 @@ def test_a_lost_dask_worker_is_retried(tiny, tmp_path):
     assert (tmp_path / "marker").exists()
     runs = pd.read_parquet(tmp_path / "o" / "runs.parquet")
     assert rep.n_done == 8 and (runs["status"] == "ok").all()
+
+
+class _Unreturnable:
+    def __call__(self, spec):
+        if spec.run_id == 2:
+            return Evaluation({"return_per_dollar": 1.0}, series=_NoPickle())
+        return {"return_per_dollar": 1.0}
+
+
+class _NoPickle:
+    def __reduce__(self):
+        raise TypeError("cannot pickle this")
+
+
+def test_a_result_that_cannot_come_back_is_a_failed_run(tiny, tmp_path):
+    sweep = load_sweep(tiny, ["factors.brands.share_micro=[0.2]"])
+    rep = run_sweep(sweep, tmp_path / "o", workers=2, progress=False, evaluate=_Unreturnable())
+    runs = pd.read_parquet(tmp_path / "o" / "runs.parquet")
+    assert rep.n_done == 4 and rep.n_failed == 1
+    assert runs.loc[2, "status"] == "error" and "cannot pickle" in runs.loc[2, "error"]
 
 
 def test_an_unpicklable_evaluator_is_a_clear_error(tiny, tmp_path):

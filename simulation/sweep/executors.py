@@ -42,6 +42,15 @@ def _died(spec: RunSpec, why: str) -> RunRecord:
     return RunRecord(run_id=spec.run_id, status="error", error=f"worker died twice: {why}")
 
 
+def _lost(spec: RunSpec, err: BaseException) -> RunRecord:
+    text = " ".join(str(err).split())
+    return RunRecord(
+        run_id=spec.run_id,
+        status="error",
+        error=f"result not returned: {type(err).__name__}: {text}",
+    )
+
+
 def check_picklable(evaluate) -> None:
     """Workers get the evaluator by pickle; say so plainly instead of breaking every worker."""
     import pickle
@@ -96,6 +105,10 @@ def processes(evaluate, specs: Iterable[RunSpec], workers: int) -> Results:
         while True:
             while len(in_flight) < limit:
                 if retry:
+                    # A retried run goes alone, so a run that kills its worker again cannot
+                    # take innocent runs with it.
+                    if in_flight:
+                        break
                     spec, attempt = retry.popleft()
                 else:
                     spec = next(it, None)
@@ -108,6 +121,8 @@ def processes(evaluate, specs: Iterable[RunSpec], workers: int) -> Results:
                     retry.appendleft((spec, attempt))
                     break
                 in_flight[fut] = (spec, attempt)
+                if attempt:
+                    break
             if not in_flight:
                 if retry:  # pool broke while submitting
                     pool.shutdown(wait=False, cancel_futures=True)
@@ -127,6 +142,9 @@ def processes(evaluate, specs: Iterable[RunSpec], workers: int) -> Results:
                     else:
                         yield spec, _died(spec, str(err) or "process pool broken")
                     continue
+                except Exception as err:  # e.g. a result that cannot be pickled back
+                    yield spec, _lost(spec, err)
+                    continue
                 yield spec, rec
             if broken:
                 # every run still in flight on the broken pool fails the same way
@@ -139,6 +157,9 @@ def processes(evaluate, specs: Iterable[RunSpec], workers: int) -> Results:
                             retry.append((spec, 1))
                         else:
                             yield spec, _died(spec, str(err) or "process pool broken")
+                        continue
+                    except Exception as err:
+                        yield spec, _lost(spec, err)
                         continue
                     yield spec, rec
                 pool.shutdown(wait=False, cancel_futures=True)
