@@ -134,6 +134,7 @@ def run(out: Path, quick: bool = False, replications: int | None = None) -> dict
             label=tier,
         )
     ax.set_xscale("log")
+    ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
     ax.set_xticks(list(levels), [str(b) for b in levels])
     ax.axhline(1, color="0.6", lw=0.8, ls=":")
     ax.set_xlabel("competing brands")
