@@ -414,6 +414,7 @@ BAD = [
     (["steps=0"], "steps: run.steps: 0 is out of range"),
     (["base.config='missing.toml'"], "base.config:"),
     (["colour=1"], "colour: unknown sweep key"),
+    (["name='../x'"], "name: '../x' is not allowed"),
     (["factors.run.seed=[1, 2]"], "factors.run.seed: seeds come from root_seed"),
     (["outcomes.first_step=[{ column = 'mean_trust' }]"], "exactly one of above"),
 ]

@@ -38,6 +38,7 @@ import functools
 import hashlib
 import json
 import math
+import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -360,6 +361,11 @@ def sweep_from_dict(
     question = data.get("question", "")
     if not isinstance(name, str) or not isinstance(question, str):
         raise SweepError("name, question: expected strings")
+    if not re.fullmatch(r"[A-Za-z0-9_.-]+", name) or name.startswith("."):
+        raise SweepError(
+            f"name: {name!r} is not allowed; use letters, digits, '_', '-' and '.' "
+            "(it names the output folder)"
+        )
     replications = _int(data, "replications", "replications", 1, 1, 1_000_000)
     root_seed = _int(data, "root_seed", "root_seed", None, 0, 2**63 - 1)
 
