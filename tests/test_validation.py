@@ -28,3 +28,12 @@ def test_validate_quick_writes_a_passing_report(tmp_path, capsys):
     for name in ("calibration.png", "bass.png", "reductions_engines.png", "engines.csv"):
         assert (out / name).stat().st_size > 0
     assert "checks pass" in capsys.readouterr().out
+
+
+def test_validate_exits_1_when_a_check_fails(tmp_path, monkeypatch, capsys):
+    from simulation import validation
+
+    bad = validation.ValidationCheck("Bass", "forced failure", "1", "2", "equal", False)
+    monkeypatch.setattr(validation, "validate", lambda out, quick: ([bad], out / "report.md"))
+    assert main(["validate", "--quick", "--out", str(tmp_path)]) == 1
+    assert "FAIL Bass: forced failure" in capsys.readouterr().err
