@@ -104,6 +104,7 @@ def measure(quick: bool = False) -> dict:
         "speedup": r1.wall_time / r2.wall_time,
         "steady_speedup": steady1 / steady2,
         "overhead_ms": 1000 * (r1.wall_time - r1.model_time) / n,
+        "busy_2": r2.model_time / (2 * r2.wall_time),
         "load": (load0, load1),
         "ceiling": (ceiling0, ceiling1),
         "cores": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
@@ -129,6 +130,10 @@ def main(args: argparse.Namespace) -> int:
         f"{m['steady_speedup']:.2f}x steady state  (target >= 1.8x)"
     )
     print(f"  overhead per run           {m['overhead_ms']:.1f} ms  (target < 50 ms)")
+    print(
+        f"  2 workers busy             {100 * m['busy_2']:.0f}% of the sweep's wall time "
+        "(in the model; the rest is start-up, waiting and consolidation)"
+    )
     print(
         f"  load average               {m['load'][0]:.2f} before, {m['load'][1]:.2f} after "
         f"on {m['cores']} cores"
