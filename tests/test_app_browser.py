@@ -136,6 +136,17 @@ def _no_error(tab) -> None:
     assert tab.locator(".v-alert.error").count() == 0, body[:2000]
 
 
+def _click_slider(tab, label: str, where: float) -> float:
+    """Click the slider labelled ``label`` at ``where`` (0 to 1) along it; its new value."""
+    box = tab.locator(".v-input", has=tab.get_by_text(label, exact=True))
+    thumb = box.get_by_role("slider")
+    old = thumb.get_attribute("aria-valuenow")
+    rect = box.locator(".v-slider").bounding_box()
+    tab.mouse.click(rect["x"] + where * rect["width"], rect["y"] + 0.5 * rect["height"])
+    _wait_until(lambda: thumb.get_attribute("aria-valuenow") != old)
+    return float(thumb.get_attribute("aria-valuenow"))
+
+
 def _wait_until(check, timeout: float = 30.0) -> None:
     deadline = time.monotonic() + timeout
     while not check():
@@ -154,14 +165,10 @@ def test_page_runs_in_the_browser(page, tmp_path):
     _no_error(tab)
 
     # move the "Brands" slider (click half way along it), then reset with the new value
-    brands = tab.locator(".v-input", has=tab.get_by_text("Brands", exact=True))
-    thumb = brands.get_by_role("slider")
-    box = brands.locator(".v-slider").bounding_box()
-    tab.mouse.click(box["x"] + 0.5 * box["width"], box["y"] + 0.5 * box["height"])
-    _wait_until(lambda: thumb.get_attribute("aria-valuenow") != "10")
-    n_brands = int(thumb.get_attribute("aria-valuenow"))
+    n_brands = _click_slider(tab, "Brands", 0.5)
+    assert n_brands != 10
     tab.get_by_role("button", name="Reset").click()
-    _wait_until(lambda: f"{n_brands} brands" in tab.inner_text("body"))
+    _wait_until(lambda: f"{n_brands:.0f} brands" in tab.inner_text("body"))
     assert _step(tab) == 0
 
     before = _charts(tab)
@@ -171,6 +178,9 @@ def test_page_runs_in_the_browser(page, tmp_path):
     after_step = _charts(tab)
     changed = sum(a != b for a, b in zip(before, after_step, strict=False))
     assert changed >= 6, f"only {changed} pictures changed after Step"
+
+    # a control changed without Reset re-creates SolaraViz's components: playing must still work
+    _click_slider(tab, "Ad sensitivity", 0.8)
 
     tab.get_by_role("button", name="▶").click()
     _wait_until(lambda: _step(tab) >= 15)

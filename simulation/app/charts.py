@@ -183,6 +183,10 @@ class ChartCanvas:
         for column in self.series:
             y = np.asarray(data.get(column, []), dtype=float)
             values.append(np.where(y > 0, y, np.nan) if self.log else y)
+        # with Mesa's "Use Threads" the model may collect a day while this reads: cut all
+        # columns to the shortest
+        n = min([days.size] + [v.size for v in values])
+        days, values = days[:n], [v[:n] for v in values]
         xmax = self.xmax
         while days.size and days[-1] > xmax:
             xmax *= 2

@@ -43,8 +43,14 @@ def main(host: str, port: int, scenario: str, open_browser: bool = True) -> int:
             f"--scenario {scenario!r}: no such scenario in {CONFIG_DIR}; "
             f"allowed: {', '.join(names)}"
         )
-    # no usage telemetry from a classroom (solara sends it by default)
-    env = dict(os.environ, INFLUENCER_SIM_SCENARIO=scenario, SOLARA_TELEMETRY_MIXPANEL_ENABLE="0")
+    env = dict(
+        os.environ,
+        INFLUENCER_SIM_SCENARIO=scenario,
+        # no usage telemetry from a classroom (solara sends it by default)
+        SOLARA_TELEMETRY_MIXPANEL_ENABLE="0",
+    )
+    # a page whose connection has been gone this long is closed, which stops its play loop
+    env.setdefault("SOLARA_KERNEL_CULL_TIMEOUT", "2m")
     print(f"serving the classroom page on http://{host}:{port}/ (Ctrl-C stops it)")
     try:
         return subprocess.call(solara_command(host, port, open_browser), env=env)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import os
+import weakref
 
 import solara
 from mesa.visualization import SolaraViz
@@ -93,6 +94,29 @@ def make_model_params(scenario: str) -> dict:
     return params
 
 
+def _stop_when_closed(model: ClassroomModel) -> None:
+    """Effect: when the page's kernel closes, mark the model finished (``running = False``),
+    which ends Mesa's play loop.
+
+    The loop runs in a thread of its own and would otherwise go on stepping a market nobody
+    sees. Solara closes the kernel when the tab is closed, or when its connection has been
+    gone for ``SOLARA_KERNEL_CULL_TIMEOUT`` (``influencer-sim app`` sets two minutes; solara's
+    default is a day). The model is held weakly, so the models a Reset replaces are freed.
+    """
+    from solara.server import kernel_context
+
+    if not kernel_context.has_current_context():
+        return
+    ref = weakref.ref(model)
+
+    def stop() -> None:
+        m = ref()
+        if m is not None:
+            m.running = False
+
+    kernel_context.get_current_context().on_close(stop)
+
+
 def _num(x: float, fmt: str) -> str:
     """A figure for the text; a dash where it is undefined (no posts, no follows)."""
     return "–" if x is None or math.isnan(x) else format(x, fmt)
@@ -103,15 +127,7 @@ def About(model: ClassroomModel):
     """The short text of the page, with the day's figures and the levers in effect."""
     update_counter.get()
 
-    def stop_when_closed():
-        # Mesa's play loop runs in a thread of its own and outlives a closed browser tab;
-        # when the page goes away, this model says it is finished, which ends that loop.
-        def stop():
-            model.running = False
-
-        return stop
-
-    solara.use_effect(stop_when_closed, [id(model)])
+    solara.use_effect(lambda: _stop_when_closed(model), [id(model)])
     m = model.metrics
     cfg = model.cfg
     solara.Markdown(ABOUT)
