@@ -105,6 +105,9 @@ def measure(quick: bool = False) -> dict:
         "steady_speedup": steady1 / steady2,
         "overhead_ms": 1000 * (r1.wall_time - r1.model_time) / n,
         "busy_2": r2.model_time / (2 * r2.wall_time),
+        # On idle cores, two workers each doing half the runs' CPU seconds, start-up aside.
+        "idle_estimate": 2 * r1.cpu_time / r2.cpu_time,
+        "cpu_ratio": r2.cpu_time / r1.cpu_time,
         "load": (load0, load1),
         "ceiling": (ceiling0, ceiling1),
         "cores": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
@@ -130,6 +133,14 @@ def main(args: argparse.Namespace) -> int:
         f"{m['steady_speedup']:.2f}x steady state  (target >= 1.8x)"
     )
     print(f"  overhead per run           {m['overhead_ms']:.1f} ms  (target < 50 ms)")
+    print(
+        f"  CPU per run, 2 vs 1 worker {m['cpu_ratio']:.2f}x  "
+        f"(1.00 = running in parallel costs no extra work)"
+    )
+    print(
+        f"  speed-up on idle cores     {m['idle_estimate']:.2f}x steady state, from CPU seconds "
+        "(2 x CPU of 1 worker / CPU of 2 workers; start-up aside)"
+    )
     print(
         f"  2 workers busy             {100 * m['busy_2']:.0f}% of the sweep's wall time "
         "(in the model; the rest is start-up, waiting and consolidation)"

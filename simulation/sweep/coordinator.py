@@ -33,6 +33,8 @@ class SweepReport:
     wall_time: float
     #: seconds the runs of this call spent in the model itself (as the evaluator reports it)
     model_time: float = 0.0
+    #: CPU seconds the runs of this call took in their workers
+    cpu_time: float = 0.0
     #: seconds from the call to the first finished run (set-up and worker start-up)
     first_result: float | None = None
     #: seconds from the call to the last finished run (before consolidating)
@@ -116,7 +118,7 @@ def run_sweep(
         dynamic_ncols=True,
     )
     n_new = 0
-    model_time = 0.0
+    model_time = cpu_time = 0.0
     first = last = None
     interrupted = False
     try:
@@ -125,6 +127,7 @@ def run_sweep(
             done[spec.run_id] = True
             n_new += 1
             model_time += rec.model_time or 0.0
+            cpu_time += rec.cpu_time
             last = time.perf_counter() - t0
             first = last if first is None else first
             bar.update(1)
@@ -150,6 +153,7 @@ def run_sweep(
         interrupted=interrupted,
         wall_time=time.perf_counter() - t0,
         model_time=model_time,
+        cpu_time=cpu_time,
         first_result=first,
         last_result=last,
     )

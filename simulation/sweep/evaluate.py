@@ -44,6 +44,8 @@ class RunRecord:
     error: str | None = None
     wall_time: float = 0.0
     model_time: float | None = None
+    #: CPU seconds of the worker process for this run (unaffected by other work on the machine)
+    cpu_time: float = 0.0
 
 
 def _float(x: Any) -> float:
@@ -117,6 +119,7 @@ def _one_line(err: BaseException) -> str:
 def safe_call(evaluate, spec: RunSpec) -> RunRecord:
     """Evaluate one run; an exception becomes a record with status "error" and its message."""
     t0 = time.perf_counter()
+    c0 = time.process_time()
     try:
         res = evaluate(spec)
     except Exception as err:  # a failing run is a result, not the end of the sweep
@@ -125,6 +128,7 @@ def safe_call(evaluate, spec: RunSpec) -> RunRecord:
             status="error",
             error=_one_line(err),
             wall_time=time.perf_counter() - t0,
+            cpu_time=time.process_time() - c0,
         )
     if not isinstance(res, Evaluation):
         res = Evaluation(dict(res))
@@ -135,6 +139,7 @@ def safe_call(evaluate, spec: RunSpec) -> RunRecord:
         series=res.series,
         wall_time=time.perf_counter() - t0,
         model_time=res.model_time,
+        cpu_time=time.process_time() - c0,
     )
 
 
