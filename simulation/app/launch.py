@@ -35,14 +35,14 @@ def solara_command(
 
 def main(host: str, port: int, scenario: str, open_browser: bool = True) -> int:
     """Check the request, then serve the page until interrupted; the server's exit code."""
-    if importlib.util.find_spec("solara") is None:
-        raise AppError("the page needs the app extra: pip install 'influencer-sim[app]'")
     names = scenario_names()
     if names and scenario not in names:
         raise AppError(
             f"--scenario {scenario!r}: no such scenario in {CONFIG_DIR}; "
             f"allowed: {', '.join(names)}"
         )
+    if importlib.util.find_spec("solara") is None:
+        raise AppError("the page needs the app extra: pip install 'influencer-sim[app]'")
     env = dict(
         os.environ,
         INFLUENCER_SIM_SCENARIO=scenario,
