@@ -65,6 +65,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         overwrite=args.overwrite,
         progress=not args.quiet,
     )
+    for note in rep.notes:
+        print(f"warning: {note}", file=sys.stderr)
     print(
         f"wrote {out}/runs.parquet: {rep.n_done} of {rep.n_runs} runs "
         f"({rep.n_new} new) in {rep.wall_time:.1f} s"

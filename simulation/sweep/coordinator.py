@@ -39,6 +39,8 @@ class SweepReport:
     first_result: float | None = None
     #: seconds from the call to the last finished run (before consolidating)
     last_result: float | None = None
+    #: warnings for the user (e.g. the code changed between the start and a resume)
+    notes: tuple[str, ...] = ()
 
     @property
     def complete(self) -> bool:
@@ -89,8 +91,9 @@ def run_sweep(
     store = SweepStore(out, sweep)
     if retry_failed and not resume:
         raise SweepError("--retry-failed: only with --resume")
+    notes: list[str] = []
     if resume:
-        store.open_resume(design)
+        notes += store.open_resume(design)
         if retry_failed:
             store.forget_failed(n_runs)
     else:
@@ -156,6 +159,7 @@ def run_sweep(
         cpu_time=cpu_time,
         first_result=first,
         last_result=last,
+        notes=tuple(notes),
     )
 
 

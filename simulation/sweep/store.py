@@ -121,8 +121,8 @@ class SweepStore:
         _atomic_parquet(pa.Table.from_pandas(design, preserve_index=False), out / "design.parquet")
         self.write_manifest(n_runs=n_runs, state="running", counts={})
 
-    def open_resume(self, design) -> None:
-        """Reopen a sweep folder to finish it; it must hold the same sweep."""
+    def open_resume(self, design) -> list[str]:
+        """Reopen a sweep folder to finish it; it must hold the same sweep. Returns warnings."""
         if not self.out.is_dir():
             raise SweepError(f"{self.out}: nothing to resume (no such folder)")
         man = read_manifest(self.out)
@@ -137,6 +137,14 @@ class SweepStore:
         self.parts.mkdir(parents=True, exist_ok=True)
         for tmp in self.parts.glob(".*"):  # temporaries of runs that were in flight
             tmp.unlink(missing_ok=True)
+        notes = []
+        then, now = man.get("git_commit"), git_commit()
+        if then and now and then != now:
+            notes.append(
+                f"{self.out} was started at commit {then[:10]}, the code is now at {now[:10]}; "
+                "if the model changed, old and new runs differ"
+            )
+        return notes
 
     def forget_failed(self, n_runs: int) -> int:
         """Remove the parts of runs recorded as failed, so they run again; returns how many."""
