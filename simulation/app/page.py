@@ -4,7 +4,8 @@ Run it with ``influencer-sim app`` or ``solara run simulation/app/page.py`` (nee
 ``app`` extra: ``pip install .[app]``). It is Mesa's SolaraViz around
 :class:`~simulation.app.model.ClassroomModel`: the sidebar holds Mesa's play, pause, step
 and reset buttons, the scenario, the seed and the levers; the main area holds a short text,
-the network view and the charts. The page reads the model; it never changes it.
+the network view and the charts. The page reads the model and never changes the market; it
+only marks a model finished when its page is closed (:func:`_stop_when_closed`).
 
 ``INFLUENCER_SIM_SCENARIO`` names the scenario the page starts with (``baseline`` if unset).
 """
