@@ -11,19 +11,7 @@ import pytest
 
 from simulation.config import load_config
 from simulation.runner import run
-
-
-def bass_recursion(p: float, q: float, steps: int) -> np.ndarray:
-    f, out = 0.0, []
-    for _ in range(steps):
-        f = f + (p + q * f) * (1 - f)
-        out.append(f)
-    return np.array(out)
-
-
-def bass_closed_form(p: float, q: float, t: np.ndarray) -> np.ndarray:
-    e = np.exp(-(p + q) * t)
-    return (1 - e) / (1 + (q / p) * e)
+from simulation.validation import bass_closed_form, bass_recursion
 
 
 def test_bass_scenario_follows_the_discrete_recursion():
