@@ -29,17 +29,15 @@ def _fail(msg: str) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Run a scenario and write its results."""
-    from .outputs import OutputExistsError, write_run
+    from .outputs import check_output_dir, write_run
     from .runner import run
 
-    cfg = load_config(args.config, args.set or [])
+    sets = list(args.set or [])
     if args.engine:
-        cfg = cfg.replace(run=_replace(cfg.run, engine=args.engine))
+        sets.append(f'run.engine="{args.engine}"')
+    cfg = load_config(args.config, sets)
     out = Path(args.out) if args.out else Path("results") / Path(args.config).stem
-    if out.is_dir() and any(out.iterdir()) and not args.overwrite:
-        raise OutputExistsError(
-            f"{out}: already holds results; pass --overwrite to replace them or --out DIR"
-        )
+    check_output_dir(out, args.overwrite)  # before the run, not after an hour of it
     result = run(cfg, seed=args.seed, steps=args.steps, progress=not args.quiet)
     write_run(result, out, fmt=args.format, overwrite=args.overwrite)
     if not args.quiet:
@@ -63,12 +61,6 @@ def cmd_run(args: argparse.Namespace) -> int:
             )
         )
     return 0
-
-
-def _replace(obj, **kw):
-    import dataclasses
-
-    return dataclasses.replace(obj, **kw)
 
 
 def cmd_params(args: argparse.Namespace) -> int:
