@@ -11,6 +11,7 @@ import re
 from pathlib import Path
 
 import pytest
+from conftest import tiny_dict
 
 from simulation import mechanisms
 from simulation.cli import parameter_table_markdown
@@ -22,20 +23,6 @@ ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
 START, END = "<!-- params:start -->", "<!-- params:end -->"
 
-TINY = {
-    "population": {"n_followers": 600},
-    "influencers": {
-        "n_nano": 2,
-        "n_micro": 6,
-        "n_mid": 2,
-        "n_macro": 1,
-        "n_celebrity": 1,
-        "audience_cap": 150,
-    },
-    "brands": {"n_brands": 3},
-    "run": {"steps": 5},
-}
-
 
 def read(name: str) -> str:
     return (DOCS / name).read_text(encoding="utf-8")
@@ -43,7 +30,7 @@ def read(name: str) -> str:
 
 @pytest.fixture(scope="module")
 def tiny_result():
-    return run(config_from_dict(TINY))
+    return run(config_from_dict(tiny_dict(run={"steps": 5})))
 
 
 @pytest.mark.parametrize("name", ["ODD.md", "CONFIG.md"])

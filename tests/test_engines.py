@@ -4,8 +4,8 @@ same rules: over many seeds their outcomes have the same distribution."""
 import numpy as np
 import pytest
 
-from simulation.config import config_from_dict
 from simulation.runner import run
+from simulation.validation import engine_config
 
 TOTALS = [
     "seen_edges",
@@ -21,31 +21,8 @@ OUTCOMES = [*TOTALS, "mean_trust", "mean_fatigue", "deals"]
 
 
 def _config(engine: str):
-    return config_from_dict(
-        {
-            "run": {"steps": 40, "engine": engine, "period": 10},
-            "population": {"n_followers": 400},
-            "influencers": {
-                "n_nano": 2,
-                "n_micro": 6,
-                "n_mid": 2,
-                "n_macro": 1,
-                "n_celebrity": 1,
-                "audience_cap": 120,
-                "sponsored_cap": 6,
-                "authenticity_mean": 0.2,
-            },
-            # strong, fast dynamics so that every rule leaves a mark in 40 days
-            "behaviour": {
-                "trust_erosion": 1.0,
-                "unfollow_threshold": 0.6,
-                "unfollow_rate": 0.3,
-                "discovery_rate": 0.3,
-                "wom_p": 0.1,
-            },
-            "brands": {"n_brands": 4, "own_reach": 0.2, "own_conversion": 0.01},
-        }
-    )
+    """The validation report's tiny market with strong, fast dynamics, 40 days."""
+    return engine_config(engine, steps=40)
 
 
 def _outcomes(engine: str, seeds) -> dict[str, np.ndarray]:
