@@ -128,8 +128,9 @@ class GraphConfig:
     array_threshold: int = P(
         50_000,
         "Above this many followers, generators write straight into arrays instead of networkx "
-        "(same algorithm; networkx costs about 440 bytes per tie and, fed by a numpy "
-        "Generator, about 0.1 ms per follower for Barabasi-Albert).",
+        "(the same models; the array versions merge repeated picks instead of redrawing "
+        "them; networkx costs about 440 bytes per tie and, fed by a numpy Generator, about "
+        "0.1 ms per follower for Barabasi-Albert; topic_blocks always uses arrays).",
         lo=0,
         hi=10**9,
         unit="followers",
@@ -243,6 +244,14 @@ class InfluencerConfig:
         4.0, "Beta concentration of authenticity.", lo=0, hi=1e6, lo_open=True
     )
     post_prob: float = P(0.7, "Probability an influencer posts on a given day.", lo=0, hi=1)
+    engagement_memory: float = P(
+        10.0,
+        "Posts over which an account's recent engagement rate is averaged (EMA window); "
+        "brands rank accounts by it and prices follow it.",
+        lo=1,
+        hi=1e6,
+        unit="posts",
+    )
     sponsored_cap: int = P(
         3,
         "Most sponsored posts an influencer accepts per period (the cap).",
@@ -357,7 +366,7 @@ class BehaviourConfig:
     unfollow_threshold: float = P(0.35, "Trust below which followers may unfollow.", lo=0, hi=1)
     unfollow_rate: float = P(
         0.1,
-        "Daily unfollow probability at zero trust (linear up from the threshold).",
+        "Unfollow probability per post seen at zero trust (linear up from the threshold).",
         lo=0,
         hi=1,
         source="Rakuten 2019 (33% have unfollowed for too much sponsored content)",
@@ -563,6 +572,8 @@ def _range_text(meta: dict) -> str:
     if meta["choices"]:
         return " | ".join(meta["choices"])
     lo, hi = meta["lo"], meta["hi"]
+    if lo is None and hi is None:
+        return "text"
     left = "(" if meta["lo_open"] else "["
     return f"{left}{_num(lo)}, {_num(hi)}]"
 

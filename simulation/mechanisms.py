@@ -48,10 +48,12 @@ def size_engagement(followers, base: float, exponent: float):
     Args:
         followers: nominal follower count N (> 0).
         base: ``behaviour.engagement_base``, engagement at 1,000 followers.
-        exponent: ``behaviour.engagement_size_exponent`` (about 0.18).
+        exponent: ``behaviour.engagement_size_exponent`` (0.12 by default).
 
-    Source: a power-law fit to Markerly 2016's like rates by tier (about 8% under 1k, 4% at
-    1k-10k, 2.4% at 10k-100k, 1.7% at 100k-10M), which fall roughly as N^-0.18.
+    Source: Markerly 2016's like rates by tier (about 8% under 1k, 4% at 1k-10k, 2.4% at
+    10k-100k, 1.7% at 100k-10M) fall roughly as N^-0.18. Part of that fall comes from
+    topicality and trust, which also fall with size (:func:`size_interpolation`), so the pure
+    size exponent is calibrated lower; together they reproduce Markerly's rates.
     """
     return base * (np.asarray(followers, dtype=np.float64) / 1000.0) ** -exponent
 
@@ -122,7 +124,8 @@ def commercial_excess(share, tolerance: float):
     """How far the commercial share exceeds what followers tolerate: ``max(0, s - tol)``.
 
     Source: Wearisma 2018: about 2% of posts are sponsored, and 90% of sponsoring influencers
-    stay at 5% or less (``behaviour.share_tolerance`` 0.05).
+    stay at 5% or less; followers tolerate the typical share (``behaviour.share_tolerance``
+    0.02 by default).
     """
     return np.maximum(0.0, share - tolerance)
 
@@ -171,7 +174,7 @@ def trust_update(
 
 
 def unfollow_probability(trust, threshold: float, rate: float):
-    """Daily probability of unfollowing an account.
+    """Probability of unfollowing an account, drawn each time a follower sees one of its posts.
 
     ``p = rate * clip((threshold - T) / threshold, 0, 1)``: zero while trust is at or above
     the threshold, rising linearly to ``rate`` at zero trust.
@@ -210,11 +213,13 @@ def recognition_price(
     """Price of a sponsored post from recognition, before demand.
 
     ``price = price_per_k * (N / 1000) ** exponent * ratio ** quality_elasticity``, where
-    ratio is the account's recent engagement rate over the rate expected for its size.
+    ratio is the account's recent engagement rate over the rate expected of it at creation
+    (its size, audience fit and baseline trust then).
 
-    Source: fit to Klear's survey of 2,500+ influencers (about $41 a post at 500-5k
-    followers, $3,138 over 500k) gives exponent 0.7 and $25 at 1,000 followers; Mediakix
-    2017's $10 per 1,000 followers is the special case exponent 1, price_per_k 10.
+    Source: calibrated so that the baseline market's mean prices match Klear's survey of
+    2,500+ influencers (about $41 a post at 500-5k followers, $3,138 over 500k): exponent 0.5
+    and $50 at 1,000 followers by default; Mediakix 2017's $10 per 1,000 followers is the
+    special case exponent 1, price_per_k 10.
     """
     n = np.maximum(np.asarray(followers, dtype=np.float64), 1.0)
     ratio = np.maximum(np.asarray(engagement_ratio, dtype=np.float64), 1e-6)

@@ -102,6 +102,9 @@ class MarketModel(mesa.Model):
             ]
         )
         self.offtopic_interest = off
+        inf = cfg.influencers
+        #: lower follower bounds of micro, mid, macro and celebrity (for ``tier_index``)
+        self.tier_bounds = (inf.micro_min, inf.mid_min, inf.macro_min, inf.celebrity_min)
         self.platform_income = 0.0
         self.totals: dict[str, float] = defaultdict(float)
         self.metrics: dict[str, float] = {}
@@ -212,7 +215,9 @@ class MarketModel(mesa.Model):
         st, beh = self.state, self.cfg.behaviour
         rate = np.divide(r.engaged, st.counts, out=np.zeros(st.n_influencers), where=st.counts > 0)
         st.engagement_ema = np.where(
-            st.posted, st.engagement_ema + (rate - st.engagement_ema) / 10.0, st.engagement_ema
+            st.posted,
+            st.engagement_ema + (rate - st.engagement_ema) / self.cfg.influencers.engagement_memory,
+            st.engagement_ema,
         )
         st.share = mech.commercial_share_update(st.share, st.posted, st.sponsored, beh.share_memory)
         st.engaged_total += r.engaged * st.weight

@@ -1,8 +1,9 @@
 """Write a run's results to a folder, atomically.
 
 Everything is written into a hidden temporary folder beside the target and renamed into
-place at the end, so an interrupted run never leaves a folder that looks complete; a folder
-that already holds a run (it has ``manifest.json``) is replaced only when asked.
+place at the end, so an interrupted run never leaves a folder that looks complete. A folder
+that already holds anything is left alone unless ``--overwrite`` is asked, and even then only
+a folder that holds a run (it has ``manifest.json``) is replaced, never some other folder.
 
 Files (columns in ``docs/OUTPUTS.md``): ``timeseries``, ``influencers`` and ``brands``
 tables (Parquet, or CSV on request), ``config.toml``, ``manifest.json``, ``summary.json``
@@ -11,6 +12,7 @@ and the PNG plots of ``plots.py``.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import platform
@@ -21,7 +23,7 @@ import tempfile
 from importlib import metadata
 from pathlib import Path
 
-from .config import config_hash, config_to_toml
+from .config import Config, config_hash, config_to_toml
 from .runner import RunResult
 
 __all__ = [
@@ -87,14 +89,31 @@ def replace_dir(tmp: Path, out: Path) -> None:
 
 
 def check_output_dir(out: Path, overwrite: bool) -> None:
-    """Refuse a file, or a folder that already holds something, unless ``overwrite``."""
+    """Refuse a file, or a folder that already holds something, unless ``overwrite``; refuse
+    to replace a non-empty folder that does not hold a run even then."""
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise OutputExistsError(f"{out}: exists and is not a folder")
-    if out.is_dir() and any(out.iterdir()) and not overwrite:
+    if not (out.is_dir() and any(out.iterdir())):
+        return
+    if not overwrite:
         raise OutputExistsError(
             f"{out}: already holds results; pass --overwrite to replace them or --out DIR"
         )
+    if not (out / "manifest.json").is_file():
+        raise OutputExistsError(
+            f"{out}: is not a results folder (no manifest.json); --overwrite replaces only "
+            "results, choose another --out DIR"
+        )
+
+
+def _portable(cfg: Config) -> Config:
+    """The config with a relative ``graph.file`` made absolute, so that the written
+    ``config.toml`` runs again from the results folder."""
+    if not cfg.graph.file or Path(cfg.graph.file).is_absolute():
+        return cfg
+    path = (Path(cfg.base_dir) / cfg.graph.file).resolve()
+    return cfg.replace(graph=dataclasses.replace(cfg.graph, file=str(path)))
 
 
 def write_run(
@@ -126,7 +145,7 @@ def write_run(
                 df.to_parquet(tmp / f"{name}.parquet", index=False)
             else:
                 df.to_csv(tmp / f"{name}.csv", index=False)
-        (tmp / "config.toml").write_text(config_to_toml(result.config), encoding="utf-8")
+        (tmp / "config.toml").write_text(config_to_toml(_portable(result.config)), encoding="utf-8")
         (tmp / "summary.json").write_text(json.dumps(result.summary, indent=2) + "\n")
         if plots:
             from .plots import plot_run

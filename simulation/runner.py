@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from . import mechanisms as mech
 from .config import TIERS, Config, apply_overrides, load_config
 from .model import MarketModel
 from .state import STRATEGIES
@@ -110,6 +111,9 @@ def influencer_table(model: MarketModel) -> pd.DataFrame:
         {
             "influencer": np.arange(m, dtype=np.int64),
             "tier": pd.Categorical([TIERS[t] for t in st.tier], categories=list(TIERS)),
+            "tier_now": pd.Categorical(
+                [TIERS[t] for t in mech.tier_index(now, model.tier_bounds)], categories=list(TIERS)
+            ),
             "topic": st.inf_topic.astype(np.int64),
             "authenticity": st.authenticity,
             "capacity": st.capacity.astype(np.int64),

@@ -168,3 +168,30 @@ def test_failure_while_writing_leaves_no_output_folder(tmp_path, monkeypatch, ti
     with pytest.raises(OSError, match="disk full"):
         write_run(result, tmp_path / "out")
     assert list(tmp_path.iterdir()) == []  # neither the folder nor its temporary twin
+
+
+def test_overwrite_never_replaces_a_folder_that_is_not_results(scenario, tmp_path, capsys):
+    keep = tmp_path / "documents"
+    keep.mkdir()
+    (keep / "thesis.txt").write_text("years of work")
+    assert _run([scenario, "--out", keep, "--overwrite"]) == 2
+    assert "not a results folder" in capsys.readouterr().err
+    assert (keep / "thesis.txt").read_text() == "years of work"
+
+
+def test_written_config_runs_again_with_a_relative_graph_file(tmp_path):
+    scen = tmp_path / "scen"
+    scen.mkdir()
+    (scen / "ties.txt").write_text("".join(f"{k} {k + 1}\n" for k in range(39)))
+    (scen / "s.toml").write_text(
+        Path("configs/cascade.toml")
+        .read_text()
+        .replace('kind = "path"', 'kind = "edgelist"\nfile = "ties.txt"')
+        .replace("n_followers = 50", "n_followers = 40")
+    )
+    out = tmp_path / "out"
+    assert _run([scen / "s.toml", "--out", out]) == 0
+    assert _run([out / "config.toml", "--out", tmp_path / "again"]) == 0
+    assert (tmp_path / "again" / "timeseries.parquet").read_bytes() == (
+        out / "timeseries.parquet"
+    ).read_bytes()
