@@ -32,6 +32,16 @@ def tiny_dict(**sections: dict) -> dict:
     return data
 
 
+def tiny_toml(**sections: dict) -> str:
+    """The tiny scenario as TOML text (only its own keys), with ``section={...}`` merged in."""
+    lines = []
+    for section, values in tiny_dict(**sections).items():
+        lines.append(f"[{section}]")
+        for k, v in values.items():
+            lines.append(f'{k} = "{v}"' if isinstance(v, str) else f"{k} = {v!r}")
+    return "\n".join(lines) + "\n"
+
+
 @pytest.fixture
 def tiny():
     """Factory: ``tiny(brands={"platform_share": 0.5})`` -> a validated tiny Config."""

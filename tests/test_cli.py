@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import tiny_dict
+from conftest import tiny_toml
 
 from simulation.cli import main
 from simulation.model import TIMESERIES_COLUMNS
@@ -23,14 +23,8 @@ TABLES = ["timeseries", "influencers", "brands"]
 @pytest.fixture
 def scenario(tmp_path):
     """The tiny market as a scenario file."""
-    lines = []
-    for section, values in tiny_dict(run={"steps": 25, "seed": 4}).items():
-        lines.append(f"[{section}]")
-        lines += [
-            f"{k} = {v!r}" if not isinstance(v, str) else f'{k} = "{v}"' for k, v in values.items()
-        ]
     path = tmp_path / "tiny.toml"
-    path.write_text("\n".join(lines) + "\n")
+    path.write_text(tiny_toml(run={"steps": 25, "seed": 4}))
     return path
 
 

@@ -9,6 +9,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from conftest import tiny_toml
 
 from simulation.cli import main
 from simulation.config import (
@@ -216,21 +217,7 @@ def test_replace_runs_cross_checks():
 
 # -- through the command line ----------------------------------------------------------
 
-TINY_TOML = """
-[run]
-steps = 5
-[population]
-n_followers = 600
-[influencers]
-n_nano = 2
-n_micro = 6
-n_mid = 2
-n_macro = 1
-n_celebrity = 1
-audience_cap = 150
-[brands]
-n_brands = 3
-"""
+TINY_TOML = tiny_toml(run={"steps": 5})
 
 CLI_CASES = [
     ("[brands]\nbudget = -5\n", [], "brands.budget"),

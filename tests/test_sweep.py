@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import pyarrow.dataset as ds
 import pytest
+from conftest import tiny_toml
 
 from simulation.cli import main
 from simulation.sweep import Evaluation, iter_runs, load_sweep, make_design, run_seed, run_sweep
@@ -21,22 +22,7 @@ from simulation.sweep.spec import SweepError
 
 ROOT = Path(__file__).resolve().parents[1]
 
-TINY_BASE = """
-[run]
-steps = 12
-seed = 1
-[population]
-n_followers = 600
-[influencers]
-n_nano = 2
-n_micro = 6
-n_mid = 2
-n_macro = 1
-n_celebrity = 1
-audience_cap = 150
-[brands]
-n_brands = 3
-"""
+TINY_BASE = tiny_toml(run={"steps": 12, "seed": 1})
 
 TINY_SWEEP = """
 name = "tiny"
