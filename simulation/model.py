@@ -257,11 +257,6 @@ class MarketModel(mesa.Model):
         org = posted & ~st.sponsored
         m["organic_engagement_rate"] = _ratio(eng_w[org].sum(), base[org].sum())
         m["sponsored_engagement_rate"] = _ratio(eng_w[st.sponsored].sum(), base[st.sponsored].sum())
-        for t, name in enumerate(TIERS):
-            sel = st.tier == t
-            m[f"engagement_rate_{name}"] = _ratio(eng_w[sel].sum(), base[sel].sum())
-            self.totals[f"engaged_{name}"] += float(eng_w[sel].sum())
-            self.totals[f"exposed_{name}"] += float(base[sel].sum())
         e = st.edges
         act = e.active[: e.n]
         m["mean_trust"] = float(e.trust[: e.n].mean(where=act)) if act.any() else float("nan")
@@ -272,6 +267,9 @@ class MarketModel(mesa.Model):
         m["followers"] = float(now.sum())
         for t, name in enumerate(TIERS):
             sel = st.tier == t
+            m[f"engagement_rate_{name}"] = _ratio(eng_w[sel].sum(), base[sel].sum())
+            self.totals[f"engaged_{name}"] += float(eng_w[sel].sum())
+            self.totals[f"exposed_{name}"] += float(base[sel].sum())
             m[f"followers_{name}"] = float(now[sel].sum())
             m[f"price_{name}"] = float(st.price[sel].mean()) if sel.any() else float("nan")
         tot = self.totals
@@ -309,7 +307,7 @@ class MarketModel(mesa.Model):
         m["adopted_share"] = _ratio(adopters, st.n_followers)
         m["own_reach"] = self.own_reach()
         m["own_impressions"] = float(
-            self.own_reach() * self.mean_interest[st.category].sum() * st.n_followers
+            m["own_reach"] * self.mean_interest[st.category].sum() * st.n_followers
         )
         m["sponsored_impressions"] = m["impressions"]
         tot.update(
