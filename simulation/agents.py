@@ -244,6 +244,7 @@ class Brand(mesa.Agent):
         self.budget_left = 0.0
         self.offered: set[int] = set()
         self.ranked: list[int] = []
+        self.costs: dict[int, float] = {}  # deal cost of each ranked account this period
         # cumulative accounts
         self.paid = 0.0  # to influencers
         self.fees = 0.0  # to the platform
@@ -332,6 +333,7 @@ class Brand(mesa.Agent):
         cost = np.array([self.deal_cost(j) for j in cand.tolist()])
         order = np.lexsort((cand, -(value / cost)))
         self.ranked = cand[order].tolist()
+        self.costs = dict(zip(cand.tolist(), cost.tolist(), strict=True))
 
     def next_offers(self) -> list[int]:
         """Influencers to offer a deal now: best first, not yet asked, within budget."""
@@ -339,7 +341,7 @@ class Brand(mesa.Agent):
         for j in self.ranked:
             if j in self.offered:
                 continue
-            c = self.deal_cost(j)
+            c = self.costs[j]  # prices hold within a period
             if c <= budget:
                 out.append(j)
                 budget -= c
