@@ -12,7 +12,7 @@ import numpy as np
 
 from . import mechanisms as mech
 from .config import Config
-from .network import draw_audience_sizes, draw_audiences, draw_interests
+from .population import draw_audience_sizes, draw_audiences, draw_interests
 
 __all__ = ["STRATEGIES", "STRATEGY_TIERS", "EdgeArrays", "MarketState", "build_state"]
 

@@ -18,12 +18,10 @@ from simulation.network import (
     ba_edges_array,
     block_edges_array,
     build_ties,
-    draw_audience_sizes,
-    draw_audiences,
-    draw_interests,
     to_networkx,
     ws_edges_array,
 )
+from simulation.population import draw_audience_sizes, draw_audiences, draw_interests
 from simulation.runner import run
 
 
