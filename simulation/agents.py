@@ -2,7 +2,17 @@
 
 Influencers and followers are *views*: their state lives in rows of the model's arrays
 (``state.py``) so that the population steps at once in numpy; an agent object reads and
-writes its row. Brands are ordinary agents with their own attributes (there are few).
+writes its row. Brands are ordinary agents with their own books (there are few).
+
+What each decides, in one sentence each (the formulas are in ``mechanisms.py``):
+
+- a **follower** sees, engages, buys, trusts less or more, unfollows, tires and tells a
+  friend (:meth:`Follower.step`, the reference engine's rule);
+- an **influencer** takes the offers that pay more than the trust and followers it expects
+  to lose (:meth:`Influencer.accept`, with the plan from :func:`plan_influencers`);
+- a **brand** splits its budget over its own posts and the influencer tiers by what has
+  paid, estimates each candidate's sales per dollar and buys, best first, while a post clears
+  its hurdle and the budget lasts (:class:`Brand`).
 """
 
 from __future__ import annotations
@@ -12,10 +22,9 @@ import numpy as np
 
 from . import mechanisms as mech
 from .config import TIERS
-from .engines import uptake_counts
-from .state import STRATEGIES, STRATEGY_TIERS
+from .state import CHANNELS, STRATEGIES
 
-__all__ = ["Brand", "Follower", "Influencer"]
+__all__ = ["Brand", "Follower", "Influencer", "plan_influencers", "sponsorship_table"]
 
 
 class Follower(mesa.Agent):
@@ -51,7 +60,7 @@ class Follower(mesa.Agent):
 
     @property
     def following(self) -> dict[int, float]:
-        """Accounts followed now, with the trust in each."""
+        """Accounts followed now, with the trust (relative to the baseline) in each."""
         e = self.model.state.edges
         rows = np.flatnonzero((e.src[: e.n] == self.index) & e.active[: e.n])
         return dict(zip(e.dst[rows].tolist(), e.trust[rows].tolist(), strict=True))
@@ -79,17 +88,14 @@ class Follower(mesa.Agent):
         engaged = u < beh.reach * p_eng
         np.add.at(res.seen, d, 1)
         np.add.at(res.engaged, d[engaged], 1)
+        np.add.at(res.expected, d, p_eng)
 
         adopted_now = set()
         for j, t in zip(d[engaged & spons].tolist(), trust[engaged & spons].tolist(), strict=True):
             b = int(st.post_brand[j])
             fit_p = float(st.interest[f, st.category[b]])
-            p_ad = float(mech.adoption_probability(self.susceptibility, t, fit_p))
+            p_ad = float(mech.adoption_probability(self.susceptibility, t * inp.trust0[j], fit_p))
             took = rng.random() < p_ad
-            if uptake_counts(model, j, t, fit_p):
-                res.uptake_engaged += 1
-                res.uptake_adopted += int(took)
-                res.uptake_expected += p_ad
             if took and not day.adopted0[b, f] and b not in adopted_now:
                 adopted_now.add(b)
                 day.pairs.append((f, b, j))
@@ -104,7 +110,6 @@ class Follower(mesa.Agent):
             beh.trust_rebuild,
             beh.trust_erosion,
             beh.offtopic_penalty,
-            inp.trust0[d],
         )
         e.trust[rows] = new_trust
         gone = rng.random(rows.size) < mech.unfollow_probability(
@@ -112,6 +117,8 @@ class Follower(mesa.Agent):
         )
         e.active[rows[gone]] = False
         np.add.at(res.unfollows, d[gone], 1)
+        if gone.any():
+            st.unfollowed[f] = True
 
         seen_sponsored = int(spons.sum())
         res.exposures += seen_sponsored
@@ -141,11 +148,76 @@ class Follower(mesa.Agent):
                         day.wom[b, f] = True
 
 
+# -- influencers ---------------------------------------------------------------------------
+
+
+def public_norm(model, followers: np.ndarray) -> np.ndarray:
+    """Engagement per follower per post expected of each account at its size, with its
+    audience's fit and intact trust: ``reach * e(N) * fit_norm`` (the price's quality norm)."""
+    st, beh = model.state, model.cfg.behaviour
+    return (
+        beh.reach
+        * mech.size_engagement(
+            np.maximum(followers, 1.0), beh.engagement_base, beh.engagement_size_exponent
+        )
+        * st.fit_norm
+    )
+
+
+def audience_health(model) -> np.ndarray:
+    """Each account's public engagement over its norm, capped at 1: about the relative trust
+    of its audience (``r``) as an outsider can read it."""
+    st = model.state
+    norm = public_norm(model, st.follower_counts())
+    return np.clip(st.engagement_ema / np.maximum(norm, 1e-12), 0.0, 1.0)
+
+
+def sponsorship_table(model) -> np.ndarray:
+    """``U[j, k, o]``: :func:`mechanisms.sponsorship_value` of every influencer for k
+    sponsored posts a period (0..``sponsored_cap``), o of them off-topic (o <= k; -inf
+    elsewhere), at its current audience health and horizon."""
+    cfg, st = model.cfg, model.state
+    inf, beh, pop = cfg.influencers, cfg.behaviour, cfg.population
+    cap = inf.sponsored_cap
+    k = np.arange(cap + 1, dtype=np.float64)[:, None]
+    o = np.arange(cap + 1, dtype=np.float64)[None, :]
+    period = cfg.run.period
+    posts = k + (period - k) * inf.post_prob
+    u = mech.sponsorship_value(
+        k[None],
+        o[None],
+        st.horizon[:, None, None],
+        audience_health(model)[:, None, None],
+        posts[None],
+        inf.price_exponent,
+        inf.price_quality_elasticity,
+        beh.unfollow_threshold,
+        pop.sensitivity_mean,
+        pop.sensitivity_sigma,
+        beh.trust_rebuild,
+        beh.trust_erosion,
+        beh.offtopic_penalty,
+        beh.share_tolerance,
+    )
+    return np.where((o <= k)[None], u, -np.inf)
+
+
+def plan_influencers(model) -> None:
+    """Start of a period: every influencer sets how many sponsored posts it will take
+    (``capacity``, the k that maximises ``U[k, 0]``) and keeps ``U`` for off-topic offers."""
+    st = model.state
+    table = sponsorship_table(model)
+    model.sponsorship = table
+    st.capacity = np.argmax(table[:, :, 0], axis=1).astype(np.int64)
+    st.capacity[st.counts == 0] = 0
+
+
 class Influencer(mesa.Agent):
     """An influencer: audience, tier, niche topic, authenticity and a price that moves.
 
-    The state is row ``index`` of the influencer arrays. Posting is decided for all
-    influencers at once by the model; deals are accepted here, one influencer at a time.
+    The state is row ``index`` of the influencer arrays. Its plan for the period (how many
+    sponsored posts, :func:`plan_influencers`) and its price (``MarketModel.reprice``) are set
+    for all influencers at once; offers are accepted here, one influencer at a time.
     """
 
     def __init__(self, model, index: int):
@@ -162,9 +234,9 @@ class Influencer(mesa.Agent):
 
     @property
     def followers(self) -> float:
-        """Nominal followers now (sampled followers times the audience weight)."""
+        """Followers now, in people."""
         st = self.model.state
-        return float(st.counts[self.index] * st.weight[self.index])
+        return float(st.counts[self.index] * st.w)
 
     @property
     def price(self) -> float:
@@ -182,79 +254,105 @@ class Influencer(mesa.Agent):
     def commercial_share(self) -> float:
         return float(self.model.state.share[self.index])
 
-    def accept(self, offers: list[Brand]) -> list[Brand]:
-        """Take offers in random order up to the free capacity of this period.
+    def accept(self, offers: list[tuple[int, int]]) -> list[tuple[int, int]]:
+        """Answer this round's offers, each (brand, posts asked); return (brand, posts taken).
 
-        An off-topic offer is taken with probability ``1 - authenticity`` (authentic
-        influencers refuse products they would not use). Every offer counts as demand.
+        On-topic offers first, brands in random order, each given as many of its posts as the
+        period's free capacity allows; then off-topic posts one at a time, each taken only
+        if it raises ``U(booked + 1, off + 1)`` above ``U(booked, off)`` (its fee beats the
+        trust and followers it is expected to cost). Taken posts are booked on free days of
+        the period; every post asked and not taken is refused.
         """
         st, rng = self.model.state, self.model.rng
         j = self.index
-        st.offers[j] += len(offers)
-        taken = []
-        for k in rng.permutation(len(offers)).tolist():
-            if st.booked[j] >= st.capacity[j]:
-                break
-            brand = offers[k]
-            if st.category[brand.index] != st.inf_topic[j] and rng.random() < st.authenticity[j]:
+        cap = self.model.cfg.influencers.sponsored_cap
+        asked = sum(n for _, n in offers)
+        st.offers[j] += asked
+        order = [offers[k] for k in rng.permutation(len(offers)).tolist()]
+        topic = st.inf_topic[j]
+        table = self.model.sponsorship[j]
+        taken: dict[int, int] = {}
+        for b, n in order:
+            if st.category[b] != topic:
                 continue
-            free = np.flatnonzero(st.schedule[j] < 0)
-            if free.size == 0:
-                break
-            st.schedule[j, free[rng.integers(free.size)]] = brand.index
-            st.booked[j] += 1
-            taken.append(brand)
-        return taken
+            give = int(min(n, max(st.capacity[j] - st.booked[j], 0)))
+            if give:
+                taken[b] = give
+                st.booked[j] += give
+        for b, n in order:
+            if st.category[b] == topic:
+                continue
+            for _ in range(n):
+                k, o = int(st.booked[j]), int(st.booked_off[j])
+                if k >= cap or table[k + 1, o + 1] <= table[k, o]:
+                    break
+                taken[b] = taken.get(b, 0) + 1
+                st.booked[j] += 1
+                st.booked_off[j] += 1
+        brands = [b for b, n in taken.items() for _ in range(n)]
+        free = np.flatnonzero(st.schedule[j] < 0)
+        days = rng.choice(free, size=min(len(brands), free.size), replace=False)
+        st.schedule[j, days] = brands[: days.size]
+        out: dict[int, int] = {}
+        for b in brands[: days.size]:
+            out[b] = out.get(b, 0) + 1
+        n_taken = sum(out.values())
+        st.booked[j] -= len(brands) - n_taken
+        st.accepted_total[j] += n_taken
+        st.refused_total[j] += asked - n_taken
+        return list(out.items())
 
-    def reprice(self) -> None:
-        """End of period: demand multiplier and recognition price (see ``mechanisms``)."""
-        st, cfg = self.model.state, self.model.cfg.influencers
-        j = self.index
-        st.demand[j] = mech.demand_multiplier_update(
-            st.demand[j],
-            st.offers[j],
-            st.capacity[j],
-            cfg.price_demand_rate,
-            cfg.price_demand_min,
-            cfg.price_demand_max,
-        )
-        ratio = st.engagement_ema[j] / st.engagement_ref[j]
-        st.price[j] = st.demand[j] * mech.recognition_price(
-            max(self.followers, 1.0),
-            ratio,
-            cfg.price_per_k,
-            cfg.price_exponent,
-            cfg.price_quality_elasticity,
-        )
+
+# -- brands --------------------------------------------------------------------------------
 
 
 class Brand(mesa.Agent):
-    """A brand: budget per period, category, margin, strategy; buys sponsored posts.
+    """A brand: a budget per period, a product category, a margin, a strategy.
 
-    It ranks candidate influencers by expected value per dollar (:func:`mechanisms.post_value`
-    over price, platform fee and relationship overhead) and offers deals down the list while
-    its budget lasts. Without the platform it can evaluate only ``search_breadth`` random
-    candidates of its strategy's tiers and does not know their audiences' fit; with it, it
-    sees every candidate and its fit, and pays the platform's fee.
+    Each period it (1) moves its budget split toward the channels (own posts and the tiers
+    its strategy allows) whose sales per budgeted dollar were highest
+    (:func:`mechanisms.budget_shares_update`); (2) buys promotion of its own posts when they
+    clear its hurdle; (3) estimates the customers each candidate account would win it
+    (:func:`mechanisms.expected_post_sales`) and offers posts best first while the sales
+    value per dollar of a post (price, fee and, for a new relationship, its overhead) stays
+    above ``brands.hurdle`` and the channel's budget lasts. Without the platform it knows the
+    accounts it has worked with and ``search_breadth`` new ones of its own category a period;
+    with it, every account, their audiences' measured trust and interest, and a smaller
+    overhead, for the platform's fee.
+
+    Money moves on delivery: a post is paid (price and fee) on the day it is posted, and a
+    relationship's overhead on its first post of the period; a deal that is never posted is
+    never paid.
     """
 
     def __init__(self, model, index: int):
         super().__init__(model)
         self.index = index
-        self.budget_left = 0.0
-        self.offered: set[int] = set()
-        self.ranked: list[int] = []
-        self.costs: dict[int, float] = {}  # deal cost of each ranked account this period
-        # cumulative accounts
-        self.paid = 0.0  # to influencers
-        self.fees = 0.0  # to the platform
-        self.overhead = 0.0  # relationship overhead (the brand's own cost)
-        self.deals = 0
-        self.impressions = 0.0
-        self.engagements = 0.0
-        self.conversions = 0.0  # adoptions through its sponsored posts (nominal)
-        self.own_adoptions = 0
-        self.wom_adoptions = 0
+        c = len(CHANNELS)
+        self.known: set[int] = set()  # accounts it has worked with
+        # this period
+        self.budget = np.zeros(c)  # by channel
+        self.committed = np.zeros(c)  # accepted deals' cost and own promotion, by channel
+        self.pooled = False  # last rounds: any unused budget, whatever its channel
+        self.asked: set[int] = set()  # accounts offered a bundle this period
+        self.charged: set[int] = set()  # relationships charged their overhead this period
+        self.cand = np.zeros(0, np.int64)
+        self.value = np.zeros(0)
+        self.period_spend = np.zeros(c)
+        self.period_customers = np.zeros(c)
+        # cumulative books, by channel (CHANNELS order)
+        self.paid = np.zeros(c)  # to influencers (and for own-post promotion)
+        self.fees = np.zeros(c)  # to the platform
+        self.overhead = np.zeros(c)  # relationship overhead
+        self.budgeted = np.zeros(c)
+        self.posts = np.zeros(c, np.int64)
+        self.impressions = np.zeros(c)  # people
+        self.engagements = np.zeros(c)  # people
+        self.customers = np.zeros(c)  # people won through the channel
+        self.wom_customers = 0.0  # people won by word of mouth
+        self.relationships = 0  # relationship-periods paid
+
+    # -- views ----------------------------------------------------------------------------
 
     @property
     def strategy(self) -> str:
@@ -271,98 +369,235 @@ class Brand(mesa.Agent):
     @property
     def spend(self) -> float:
         """Everything the brand has spent: payments, platform fees and overhead."""
+        return float((self.paid + self.fees + self.overhead).sum())
+
+    @property
+    def spend_by_channel(self) -> np.ndarray:
         return self.paid + self.fees + self.overhead
+
+    @property
+    def influencer_spend(self) -> float:
+        return float(self.spend_by_channel[1:].sum())
 
     @property
     def earned_value(self) -> float:
         """Earned media value of its sponsored posts (:func:`mechanisms.earned_media_value`)."""
         b = self.model.cfg.brands
-        return mech.earned_media_value(
-            self.impressions, self.engagements, b.value_per_impression, b.value_per_engagement
+        return float(
+            mech.earned_media_value(
+                self.impressions[1:].sum(),
+                self.engagements[1:].sum(),
+                b.value_per_impression,
+                b.value_per_engagement,
+            )
         )
 
     @property
     def sales_value(self) -> float:
-        """Margin on adoptions through its sponsored posts."""
-        return self.conversions * self.model.cfg.brands.margin
+        """Margin on every customer won: through its own posts, sponsored posts and the word
+        of mouth that followed them."""
+        return float((self.customers.sum() + self.wom_customers) * self.model.cfg.brands.margin)
 
     @property
     def return_per_dollar(self) -> float:
-        """Earned media value per dollar spent (NaN before any spend)."""
-        return self.earned_value / self.spend if self.spend > 0 else float("nan")
+        """Earned media value of sponsored posts per dollar of influencer spend."""
+        s = self.influencer_spend
+        return self.earned_value / s if s > 0 else float("nan")
 
-    def deal_cost(self, j: int) -> float:
-        """Price, platform fee and overhead of one deal with influencer ``j``."""
-        st, cfg = self.model.state, self.model.cfg
-        price = st.price[j]
-        return (
-            price
-            + mech.platform_fee(price, cfg.platform.fee_rate, self.uses_platform)
-            + mech.relationship_overhead(
-                1, cfg.brands.relationship_cost, self.uses_platform, cfg.platform.overhead_cut
-            )
-        )
+    @property
+    def sales_per_dollar(self) -> float:
+        """Sales value per dollar spent, all channels."""
+        s = self.spend
+        return self.sales_value / s if s > 0 else float("nan")
 
-    def plan(self) -> None:
-        """Start of period: refill the budget and rank candidates by value per dollar."""
-        model, st, cfg = self.model, self.model.state, self.model.cfg
-        self.budget_left = cfg.brands.budget
-        self.offered = set()
-        tiers = STRATEGY_TIERS[self.strategy]
-        cand = np.flatnonzero(np.isin(st.tier, tiers) & (st.capacity > 0) & (st.counts > 0))
-        if not self.uses_platform and cand.size > cfg.brands.search_breadth:
-            cand = np.sort(model.rng.choice(cand, cfg.brands.search_breadth, replace=False))
-        if cand.size == 0:
-            self.ranked = []
-            return
-        on_topic = st.inf_topic[cand] == self.category
-        if self.uses_platform:
-            match = np.where(on_topic, 1.0, model.offtopic_interest[self.category])
-        else:
-            match = np.full(cand.size, model.mean_interest[self.category])
-        value = mech.post_value(
-            st.counts[cand] * st.weight[cand],
-            st.engagement_ema[cand],
-            cfg.behaviour.reach,
-            match,
-            cfg.brands.value_per_impression,
-            cfg.brands.value_per_engagement,
-            cfg.brands.margin,
-            cfg.population.susceptibility_mean,
-        )
-        cost = np.array([self.deal_cost(j) for j in cand.tolist()])
-        order = np.lexsort((cand, -(value / cost)))
-        self.ranked = cand[order].tolist()
-        self.costs = dict(zip(cand.tolist(), cost.tolist(), strict=True))
-
-    def next_offers(self) -> list[int]:
-        """Influencers to offer a deal now: best first, not yet asked, within budget."""
-        out, budget = [], self.budget_left
-        for j in self.ranked:
-            if j in self.offered:
-                continue
-            c = self.costs[j]  # prices hold within a period
-            if c <= budget:
-                out.append(j)
-                budget -= c
-        self.offered.update(out)
-        return out
-
-    def pay(self, j: int) -> None:
-        """Pay for one accepted deal with influencer ``j``."""
-        st, cfg = self.model.state, self.model.cfg
-        price = float(st.price[j])
-        fee = float(mech.platform_fee(price, cfg.platform.fee_rate, self.uses_platform))
-        over = float(
+    def overhead_per_relationship(self) -> float:
+        cfg = self.model.cfg
+        return float(
             mech.relationship_overhead(
                 1, cfg.brands.relationship_cost, self.uses_platform, cfg.platform.overhead_cut
             )
         )
-        self.paid += price
-        self.fees += fee
-        self.overhead += over
-        self.budget_left -= price + fee + over
-        self.deals += 1
+
+    # -- the period -----------------------------------------------------------------------
+
+    def learn(self) -> None:
+        """Move the budget split toward what paid last period (exponential weights)."""
+        st, br = self.model.state, self.model.cfg.brands
+        b = self.index
+        with np.errstate(invalid="ignore", divide="ignore"):
+            returns = np.where(
+                self.budget > 0, self.period_customers * br.margin / self.budget, np.nan
+            )
+        st.shares[b] = mech.budget_shares_update(
+            st.shares[b],
+            returns,
+            st.allowed[b],
+            br.learning_rate,
+            br.budget_inertia,
+            br.explore_share,
+        )
+
+    def plan(self) -> None:
+        """Start of a period: learn, set channel budgets, buy own-post promotion, estimate the
+        candidates' sales."""
+        model, st, cfg = self.model, self.model.state, self.model.cfg
+        br = cfg.brands
+        b = self.index
+        if model.day > 0:
+            self.learn()
+        self.budget = st.shares[b] * br.budget
+        self.budgeted += self.budget
+        self.committed[:] = 0.0
+        self.pooled = False
+        self.asked = set()
+        self.charged = set()
+        self.period_spend[:] = 0.0
+        self.period_customers[:] = 0.0
+        self._plan_own()
+        self._estimate()
+
+    def _plan_own(self) -> None:
+        """Promote its own posts with the own channel's budget if that clears the hurdle."""
+        model, st, cfg = self.model, self.model.state, self.model.cfg
+        br, b = cfg.brands, self.index
+        period = cfg.run.period
+        per_day = self.budget[0] / period
+        a = cfg.algorithm
+        keep = 1.0 - a.brand_demotion if model.day + period > a.change_step else 1.0
+        not_adopted = 1.0 - st.adopted[b].mean() if st.n_followers else 0.0
+        per_dollar = (
+            1000.0 / br.own_cpm * keep * br.own_conversion * model.mean_interest[self.category]
+        )
+        if per_day > 0 and per_dollar * not_adopted * br.margin >= br.hurdle:
+            st.own_spend_day[b] = per_day
+            st.own_paid[b] = float(mech.paid_reach(per_day, br.own_cpm, cfg.population.people))
+            self.committed[0] = self.budget[0]
+        else:
+            st.own_spend_day[b] = 0.0
+            st.own_paid[b] = 0.0
+
+    def _candidates(self) -> np.ndarray:
+        """Accounts it can evaluate this period, in the tiers its channels allow."""
+        model, st, cfg = self.model, self.model.state, self.model.cfg
+        b = self.index
+        tiers = np.flatnonzero(st.allowed[b, 1:] & (self.budget[1:] > 0))
+        ok = np.isin(st.tier, tiers) & (st.counts > 0)
+        if self.uses_platform:
+            return np.flatnonzero(ok)
+        known = np.fromiter(self.known, np.int64, len(self.known))
+        known = known[ok[known]] if known.size else known
+        pool = ok & (st.inf_topic == self.category)
+        pool[known] = False
+        pool = np.flatnonzero(pool)
+        k = min(cfg.brands.search_breadth, pool.size)
+        new = model.rng.choice(pool, size=k, replace=False) if k else pool[:0]
+        return np.unique(np.concatenate([known, new]))
+
+    def _estimate(self) -> None:
+        """Expected sales value of one post of each candidate (``self.value``, $)."""
+        model, st, cfg = self.model, self.model.state, self.model.cfg
+        b, c = self.index, self.category
+        cand = self._candidates()
+        self.cand = cand
+        if cand.size == 0:
+            self.value = np.zeros(0)
+            return
+        followers = st.counts[cand] * st.w
+        if self.uses_platform:
+            trust, fit, adopted = model.audience_stats(cand, b)
+        else:
+            inf = cfg.influencers
+            health = audience_health(model)[cand]
+            trust = st.trust0[cand] * health
+            h = mech.size_interpolation(
+                followers, inf.homophily_small, inf.homophily_large, inf.micro_min, inf.fame_size
+            )
+            other = model.offtopic_interest[c]
+            on_topic = st.inf_topic[cand] == c
+            fit = np.where(on_topic, h + (1.0 - h) * other, model.mean_interest[c])
+            adopted = np.full(cand.size, st.adopted[b].mean())
+        customers = mech.expected_post_sales(
+            followers,
+            st.engagement_ema[cand],
+            trust,
+            fit,
+            1.0 - adopted,
+            cfg.population.susceptibility_mean,
+        )
+        self.value = customers * cfg.brands.margin
+
+    def next_offers(self) -> list[tuple[int, int]]:
+        """This round's offers, each (account, posts): to every candidate not yet asked this
+        period, best sales per dollar first, a bundle of the posts the account says it takes
+        (its capacity), cut to what the budget affords, while the bundle clears the hurdle:
+        ``value / (price (1 + fee) + overhead / posts) >= hurdle``. The budget is the
+        channel's, or, once ``pooled`` is set (the model's last rounds), whatever of the whole
+        budget no channel could use."""
+        st, cfg = self.model.state, self.model.cfg
+        if self.cand.size == 0:
+            return []
+        br = cfg.brands
+        cand = self.cand
+        asked = np.isin(cand, np.fromiter(self.asked, np.int64, len(self.asked)))
+        unit = mech.deal_cost(st.price[cand], cfg.platform.fee_rate, self.uses_platform, 0, 0.0)
+        over = self.overhead_per_relationship()
+        want = np.maximum(st.capacity[cand], 1)
+        ratio = self.value / (unit + over / want)
+        ok = (ratio >= br.hurdle) & ~asked & (st.capacity[cand] > 0)
+        order = np.flatnonzero(ok)[np.lexsort((cand[ok], -ratio[ok]))]
+        left = self.budget - self.committed
+        pool = float(left.sum())
+        out = []
+        for i in order.tolist():
+            ch = 1 + int(st.tier[cand[i]])
+            money = pool if self.pooled else left[ch]
+            n = int(min(want[i], (money - over) // unit[i])) if money > over else 0
+            if n < 1 or self.value[i] / (unit[i] + over / n) < br.hurdle:
+                continue
+            cost = n * unit[i] + over
+            if self.pooled:
+                pool -= cost
+            else:
+                left[ch] -= cost
+            out.append((int(cand[i]), n))
+            self.asked.add(int(cand[i]))
+        return out
+
+    def answered(self, j: int, posts: int) -> None:
+        """An account's answer: ``posts`` of the bundle taken (0: refused). Taken posts commit
+        their price and fee, and the relationship its overhead, to the channel."""
+        if posts:
+            st, cfg = self.model.state, self.model.cfg
+            ch = 1 + int(st.tier[j])
+            unit = mech.deal_cost(st.price[j], cfg.platform.fee_rate, self.uses_platform, 0, 0.0)
+            self.committed[ch] += posts * float(unit) + self.overhead_per_relationship()
+            self.known.add(j)
+
+    # -- the day --------------------------------------------------------------------------
+
+    def pay_post(self, j: int) -> None:
+        """Pay for today's post of account ``j``: price and fee, and the relationship's
+        overhead if it is its first post this period."""
+        st, cfg = self.model.state, self.model.cfg
+        ch = 1 + int(st.tier[j])
+        price = float(st.price[j])
+        fee = float(mech.platform_fee(price, cfg.platform.fee_rate, self.uses_platform))
+        over = 0.0
+        if j not in self.charged:
+            self.charged.add(j)
+            over = self.overhead_per_relationship()
+            self.relationships += 1
+        self.paid[ch] += price
+        self.fees[ch] += fee
+        self.overhead[ch] += over
+        self.period_spend[ch] += price + fee + over
+        self.posts[ch] += 1
         st.income[j] += price
         st.deals[j] += 1
         self.model.platform_income += fee
+
+    def pay_own(self) -> None:
+        """Pay today's promotion of its own posts."""
+        spend = float(self.model.state.own_spend_day[self.index])
+        self.paid[0] += spend
+        self.period_spend[0] += spend

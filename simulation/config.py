@@ -95,8 +95,11 @@ class GraphConfig:
     """Follower-to-follower ties (who tells whom)."""
 
     kind: str = P(
-        "barabasi_albert",
-        "Generator of follower ties, or a file format to load.",
+        "topic_blocks",
+        "Generator of follower ties, or a file format to load. The default, topic blocks, ties "
+        "friends who share interests and has the same degree spread at any population size, "
+        "so word of mouth means the same at any resolution (Barabasi-Albert hubs grow with the "
+        "simulated population).",
         choices=(
             "barabasi_albert",
             "watts_strogatz",
@@ -140,9 +143,26 @@ class GraphConfig:
 
 @dataclass(frozen=True)
 class PopulationConfig:
-    """Followers: how many, what they care about and how they react."""
+    """Followers: how many people the market holds, how many are simulated, what they care
+    about and how they react."""
 
-    n_followers: int = P(20_000, "Simulated followers.", lo=1, hi=50_000_000, unit="agents")
+    n_followers: int = P(
+        100_000,
+        "Simulated followers. Each stands for people / n_followers people (one scale for every "
+        "count and state); more followers, finer resolution, the same market.",
+        lo=1,
+        hi=50_000_000,
+        unit="agents",
+    )
+    people: int = P(
+        4_000_000,
+        "People in the market (the real population the simulated followers stand for).",
+        lo=1,
+        hi=10**10,
+        unit="people",
+        source="assumption: a national market of a few million platform users; with the "
+        "default accounts each person follows about 4 of them",
+    )
     n_topics: int = P(8, "Number of topics (niches and product categories).", lo=1, hi=64)
     interest_concentration: float = P(
         0.3,
@@ -153,13 +173,14 @@ class PopulationConfig:
         lo_open=True,
     )
     susceptibility_mean: float = P(
-        0.87,
-        "Mean susceptibility: probability of acting on a fully trusted, on-topic recommendation "
-        "one has engaged with.",
+        0.05,
+        "Mean purchase propensity: probability that a follower who engaged with a sponsored "
+        "post, fully trusts the account's recommendations and is fully interested in the "
+        "product's category buys it.",
         lo=0,
         hi=1,
-        source="calibrated: followers who trust a micro influencer (trust at least 0.9) act on "
-        "its on-topic recommendation 82% of the time (Experticity / Keller Fay 2016)",
+        source="calibration target: 3% would consider buying a product a celebrity endorsed "
+        "(Collective Bias 2016), with celebrity trust 0.04: 0.75 x 0.04 = 3%",
     )
     susceptibility_concentration: float = P(
         8.0, "Beta concentration of susceptibility across followers.", lo=0, hi=1e6, lo_open=True
@@ -174,13 +195,27 @@ class PopulationConfig:
 
 @dataclass(frozen=True)
 class InfluencerConfig:
-    """Influencers by tier, their audiences, posting and pricing."""
+    """Influencers by tier, their audiences, posting, pricing and how commercial they choose
+    to be."""
 
-    n_nano: int = P(20, "Nano influencers (< micro_min followers).", lo=0, hi=1_000_000)
-    n_micro: int = P(150, "Micro influencers.", lo=0, hi=1_000_000)
-    n_mid: int = P(25, "Mid-tier influencers.", lo=0, hi=1_000_000)
-    n_macro: int = P(8, "Macro influencers.", lo=0, hi=1_000_000)
-    n_celebrity: int = P(10, "Celebrities.", lo=0, hi=1_000_000)
+    n_nano: int = P(
+        1891,
+        "Nano influencers (nano_min to micro_min followers).",
+        lo=0,
+        hi=1_000_000,
+        source="3,000 accounts split by the published distribution of accounts by size "
+        "(docs/ODD.md 5.4: Influencer Marketing Hub 2025; NinjaOutreach 2017)",
+    )
+    n_micro: int = P(
+        842,
+        "Micro influencers (micro_min to mid_min followers).",
+        lo=0,
+        hi=1_000_000,
+        source="as n_nano",
+    )
+    n_mid: int = P(192, "Mid-tier influencers.", lo=0, hi=1_000_000, source="as n_nano")
+    n_macro: int = P(71, "Macro influencers.", lo=0, hi=1_000_000, source="as n_nano")
+    n_celebrity: int = P(4, "Celebrities.", lo=0, hi=1_000_000, source="as n_nano")
     nano_min: int = P(
         100, "Smallest audience drawn for a nano influencer.", lo=1, hi=10**9, unit="followers"
     )
@@ -205,23 +240,21 @@ class InfluencerConfig:
         source="Klear (over 500k)",
     )
     celebrity_max: int = P(
-        5_000_000, "Largest audience drawn for a celebrity.", lo=1, hi=10**10, unit="followers"
-    )
-    audience_exponent: float = P(
-        2.28,
-        "Power-law exponent of audience sizes within a tier.",
+        3_000_000,
+        "Largest audience drawn for a celebrity (at most population.people).",
         lo=1,
-        hi=10,
-        lo_open=True,
-        source="Kwak et al. 2010 (Twitter followings, about 2.28)",
+        hi=10**10,
+        unit="followers",
     )
-    audience_cap: int = P(
-        2_000,
-        "Largest simulated audience per influencer. A larger real audience is sampled: each "
-        "simulated follow edge stands for followers/cap real followers.",
-        lo=1,
-        hi=50_000_000,
-        unit="follow edges",
+    fame_size: int = P(
+        1_000_000,
+        "Audience at which trust and topicality reach their large-audience values "
+        "(behaviour.trust_init_large, influencers.homophily_large); both fall log-linearly "
+        "from micro_min to here.",
+        lo=2,
+        hi=10**10,
+        unit="followers",
+        source="ExpertVoice 2018 asked about celebrities; 1M is the usual mega-influencer bound",
     )
     homophily_small: float = P(
         0.9,
@@ -231,59 +264,91 @@ class InfluencerConfig:
         source="seed article (smaller audiences are topical)",
     )
     homophily_large: float = P(
-        0.3,
-        "Share of the audience of an account with mid_min followers or more drawn from its "
-        "own topic (log-linear in log N from micro_min).",
+        0.15,
+        "Share of the audience of an account with fame_size followers or more drawn from its "
+        "own topic (with 8 topics, 0.125 is no topicality at all).",
         lo=0,
         hi=1,
+        source="assumption: celebrity audiences are diverse (seed article)",
     )
     authenticity_mean: float = P(
-        0.6, "Mean authenticity: high = few deals, refuses off-topic products.", lo=0, hi=1
+        0.6,
+        "Mean authenticity: how far ahead an influencer looks when it weighs today's fee "
+        "against the trust and followers it expects to lose (see lookahead).",
+        lo=0,
+        hi=1,
     )
     authenticity_concentration: float = P(
         4.0, "Beta concentration of authenticity.", lo=0, hi=1e6, lo_open=True
     )
+    lookahead: float = P(
+        12.0,
+        "Periods of future income an influencer of authenticity 1 weighs against today's fees "
+        "(authenticity a weighs a * lookahead; 0 is myopic).",
+        lo=0,
+        hi=1000,
+        unit="periods",
+        source="Fainmesser & Galeotti 2021 (influencers trade endorsement revenue against "
+        "audience engagement); the horizon is an assumption",
+    )
     post_prob: float = P(0.7, "Probability an influencer posts on a given day.", lo=0, hi=1)
     engagement_memory: float = P(
         10.0,
-        "Posts over which an account's recent engagement rate is averaged (EMA window); "
-        "brands rank accounts by it and prices follow it.",
+        "Posts over which an account's public engagement rate is averaged (EMA window); "
+        "brands read it and prices follow it.",
         lo=1,
         hi=1e6,
         unit="posts",
     )
     sponsored_cap: int = P(
-        3,
-        "Most sponsored posts an influencer accepts per period (the cap).",
+        8,
+        "Most sponsored posts any account takes per period, whatever it earns (the most an "
+        "influencer considers).",
         lo=0,
         hi=365,
         unit="posts/period",
     )
     price_per_k: float = P(
-        50.0,
-        "Price of a sponsored post at 1,000 followers, before demand and quality.",
+        10.0,
+        "Recognition price of a sponsored post at 1,000 followers, before demand and quality.",
         lo=0,
         hi=1e6,
         unit="$",
-        source="calibrated: the baseline market's mean prices match Klear ($41 at 500-5k, "
-        "$3,138 over 500k)",
+        source="calibration target: least-squares fit of log price on log followers to the "
+        "rate cards (Influencer Marketing Hub 2021-2024), the cent-per-follower rule "
+        "(Mediakix 2017) and the celebrity prices (Hopper HQ 2019)",
     )
     price_exponent: float = P(
-        0.5,
-        "Follower elasticity of price (recognition).",
+        0.97,
+        "Follower elasticity of the recognition price. Plausible range 0.5 (Klear's tier "
+        "averages) to 1.0 (rate cards, one cent a follower).",
         lo=0,
         hi=2,
-        source="calibrated to Klear with price_per_k; Mediakix 2017's $10 per 1,000 followers "
-        "is exponent 1, price_per_k 10",
+        source="calibration target: fitted with price_per_k to rate cards and celebrity "
+        "prices (docs/CALIBRATION.md)",
     )
     price_quality_elasticity: float = P(
-        0.5, "Elasticity of price to engagement relative to the size norm.", lo=0, hi=5
+        0.5,
+        "Elasticity of price to the account's engagement relative to the norm for its size.",
+        lo=0,
+        hi=5,
     )
     price_demand_rate: float = P(
-        0.15, "Price response to excess demand: m *= exp(rate*(offers-cap)/cap).", lo=0, hi=5
+        0.1,
+        "Price response to excess demand per period: m *= exp(rate*(offers-capacity)/capacity).",
+        lo=0,
+        hi=5,
+        source="assumption: tatonnement step; prices settle within a year (test)",
     )
-    price_demand_max: float = P(4.0, "Largest demand multiplier.", lo=1, hi=1000)
-    price_demand_min: float = P(0.5, "Smallest demand multiplier.", lo=0, hi=1, lo_open=True)
+    price_demand_max: float = P(10.0, "Largest demand multiplier.", lo=1, hi=1000)
+    price_demand_min: float = P(
+        0.5,
+        "Smallest demand multiplier: the share of its recognition price below which an "
+        "influencer does not sell (its reservation price).",
+        lo=0,
+        hi=1,
+        lo_open=True,
+    )
 
 
 @dataclass(frozen=True)
@@ -294,39 +359,40 @@ class BehaviourConfig:
         0.4, "Probability a follower sees a given post of an account it follows.", lo=0, hi=1
     )
     engagement_base: float = P(
-        0.24,
-        "Probability of engaging with a seen post at 1,000 followers, full trust and fit.",
+        0.16,
+        "Probability of engaging with a seen post at 1,000 followers, full fit and intact trust.",
         lo=0,
         hi=1,
-        source="calibrated to Markerly 2016's rates by follower range",
+        source="calibration target: Markerly 2016's like rates by follower range",
     )
     engagement_size_exponent: float = P(
-        0.12,
+        0.175,
         "Engagement falls as followers^-exponent.",
         lo=0,
         hi=2,
-        source="calibrated: with the fall of topicality and trust in audience size it gives "
+        source="calibration target: with the fall of topicality with audience size it gives "
         "Markerly 2016's overall fall of about N^-0.18",
     )
     fit_floor: float = P(
         0.5, "Engagement multiplier at zero topic interest (1 at full interest).", lo=0, hi=1
     )
     trust_init_small: float = P(
-        0.85,
-        "Mean trust on a new follow edge of an account with micro_min followers.",
+        0.82,
+        "Baseline trust in the recommendations of an account with micro_min followers or "
+        "fewer: the share of its audience who act on them.",
         lo=0,
         hi=1,
-        source="Experticity / Keller Fay 2016 (micro influencers trusted most)",
+        source="calibration target: 82% are highly likely to follow a micro influencer's "
+        "recommendation (Experticity / Keller Fay 2016)",
     )
     trust_init_large: float = P(
-        0.6,
-        "Mean trust on a new follow edge of an account with mid_min followers or more "
-        "(log-linear in log N from micro_min).",
+        0.04,
+        "Baseline trust in the recommendations of an account with fame_size followers or more "
+        "(log-linear in log N from micro_min). Sources range 0.03 to 0.07.",
         lo=0,
         hi=1,
-    )
-    trust_init_concentration: float = P(
-        10.0, "Beta concentration of initial trust.", lo=0, hi=1e6, lo_open=True
+        source="calibration target: 4% trust celebrities for what to buy (ExpertVoice 2018); "
+        "3% would consider a celebrity-endorsed product (Collective Bias 2016)",
     )
     trust_rebuild: float = P(
         0.02,
@@ -363,13 +429,18 @@ class BehaviourConfig:
         hi=1,
         source="Takumi 2019 (72% would unfollow for disingenuous endorsements)",
     )
-    unfollow_threshold: float = P(0.35, "Trust below which followers may unfollow.", lo=0, hi=1)
+    unfollow_threshold: float = P(
+        0.5,
+        "Trust, as a share of the follower's baseline trust in the account, below which it "
+        "may unfollow.",
+        lo=0,
+        hi=1,
+    )
     unfollow_rate: float = P(
         0.1,
         "Unfollow probability per post seen at zero trust (linear up from the threshold).",
         lo=0,
         hi=1,
-        source="Rakuten 2019 (33% have unfollowed for too much sponsored content)",
     )
     fatigue_scale: float = P(
         10.0,
@@ -387,11 +458,12 @@ class BehaviourConfig:
         hi=1,
     )
     discovery_rate: float = P(
-        0.02,
+        0.005,
         "Probability an engagement shows the account to a random friend, who follows "
         "with probability equal to their topic interest.",
         lo=0,
         hi=1,
+        source="assumption: audiences grow about 1% a year by discovery alone",
     )
     wom_p: float = P(
         0.05,
@@ -411,43 +483,94 @@ class BehaviourConfig:
 
 @dataclass(frozen=True)
 class BrandConfig:
-    """Brands: how many, their strategies, budgets and returns."""
+    """Brands: how many, their strategies, budgets, how they choose and how they learn."""
 
-    n_brands: int = P(10, "Brands in the market.", lo=0, hi=100_000)
-    share_micro: float = P(0.4, "Share of brands with the 'micro' strategy.", lo=0, hi=1)
+    n_brands: int = P(20, "Brands in the market.", lo=0, hi=100_000)
+    share_micro: float = P(
+        0.4, "Share of brands with the 'micro' strategy (micro tier only).", lo=0, hi=1
+    )
     share_celebrity: float = P(
-        0.3, "Share of brands with the 'celebrity' strategy (the rest are 'mixed').", lo=0, hi=1
+        0.3,
+        "Share of brands with the 'celebrity' strategy (celebrity tier only; the rest are "
+        "'mixed': every tier).",
+        lo=0,
+        hi=1,
     )
     budget: float = P(
         10_000.0,
-        "Budget per period for influencer deals and overhead.",
+        "Marketing budget per period: own posts, influencer deals, fees and overhead.",
         lo=0,
         hi=1e12,
         unit="$/period",
     )
-    margin: float = P(4.0, "Margin earned per product adoption.", lo=0, hi=1e9, unit="$")
+    own_share: float = P(
+        0.3,
+        "Share of the budget first planned for the brand's own posts (the rest is split "
+        "evenly over the tiers its strategy buys from).",
+        lo=0,
+        hi=1,
+    )
+    margin: float = P(
+        25.0,
+        "Margin earned per customer won (a product adoption).",
+        lo=0,
+        hi=1e9,
+        unit="$",
+        source="assumption: a consumer product with a $20 margin per first purchase",
+    )
+    hurdle: float = P(
+        1.0,
+        "Expected sales value per dollar below which a brand does not buy (1 = break even).",
+        lo=0,
+        hi=1e6,
+        unit="$/$",
+    )
     relationship_cost: float = P(
-        40.0,
+        50.0,
         "Overhead per active influencer relationship per period (search, negotiation, "
-        "briefing, tracking).",
+        "briefing, tracking), whatever the number of posts in it.",
         lo=0,
         hi=1e9,
         unit="$/relationship/period",
+        source="assumption; the less_is_more experiment maps its effect",
     )
     search_breadth: int = P(
         15,
-        "Candidate influencers a brand can evaluate per period without a platform.",
-        lo=1,
+        "New accounts of its own category a brand without the platform can evaluate per "
+        "period (accounts it has worked with stay known).",
+        lo=0,
         hi=1_000_000,
     )
     platform_share: float = P(0.0, "Share of brands using the matching platform.", lo=0, hi=1)
+    learning_rate: float = P(
+        1.0,
+        "Exponential-weights sensitivity of the budget split to realized sales per dollar "
+        "(0 keeps the planned split).",
+        lo=0,
+        hi=100,
+        unit="1/($/$)",
+        source="Freund & Schapire 1997 (exponential weights)",
+    )
+    budget_inertia: float = P(
+        0.7,
+        "Share of last period's budget split kept each period (the rest moves toward the "
+        "exponential-weights target).",
+        lo=0,
+        hi=1,
+    )
+    explore_share: float = P(
+        0.05,
+        "Smallest budget share each channel a brand may use keeps, so its return stays observed.",
+        lo=0,
+        hi=0.5,
+    )
     value_per_engagement: float = P(
-        1.35,
-        "Earned media value of one engagement.",
+        0.5,
+        "Earned media value of one engagement (reported only; brands decide on sales).",
         lo=0,
         hi=1e6,
         unit="$",
-        source="calibrated to Tomoson 2015 ($6.50 EMV per $1)",
+        source="calibration target: Tomoson 2015 ($6.50 EMV per $1)",
     )
     value_per_impression: float = P(
         0.005,
@@ -457,16 +580,25 @@ class BrandConfig:
         unit="$",
     )
     own_reach: float = P(
-        0.02,
-        "Daily probability a follower interested in the brand's category sees the brand's own "
-        "post (before demotion).",
+        0.0,
+        "Daily probability a person interested in the brand's category sees its own posts "
+        "unpaid (before demotion).",
         lo=0,
         hi=1,
     )
+    own_cpm: float = P(
+        8.0,
+        "Price of 1,000 people reached by the brand's own promoted posts (before demotion).",
+        lo=0,
+        hi=1e6,
+        lo_open=True,
+        unit="$",
+        source="assumption: Instagram ad CPMs of $5-$10",
+    )
     own_conversion: float = P(
-        0.002,
-        "Adoption probability per own-post view (the Bass external influence p when "
-        "own_reach is 1).",
+        0.0015,
+        "Purchase probability of a person fully interested in the category who sees the "
+        "brand's own post (the Bass external influence p when own_reach is 1).",
         lo=0,
         hi=1,
         source="Bass 1969 (p about 0.03)",
@@ -606,10 +738,24 @@ def _check_cross(cfg: Config) -> None:
             f"influencers: {cfg.n_influencers:,} influencers but population.n_followers is "
             f"{n:,}; allowed at most one influencer per follower"
         )
-    if cfg.n_influencers and inf.audience_cap > n:
+    people = cfg.population.people
+    if people < n:
         raise ConfigError(
-            f"influencers.audience_cap: {inf.audience_cap:,} is more than "
-            f"population.n_followers ({n:,}); allowed at most n_followers"
+            f"population.people: {people:,} is less than population.n_followers ({n:,}); "
+            "allowed at least one person per simulated follower"
+        )
+    counts = [inf.n_nano, inf.n_micro, inf.n_mid, inf.n_macro, inf.n_celebrity]
+    tops = [b for (_, b), c in zip(itertools.pairwise(bounds), counts, strict=True) if c]
+    if tops and tops[-1][1] > people:
+        key, value = tops[-1]
+        raise ConfigError(
+            f"{key}: {value:,} is more than population.people ({people:,}); an audience "
+            "cannot be larger than the market"
+        )
+    if inf.fame_size <= inf.micro_min:
+        raise ConfigError(
+            f"influencers.fame_size: {inf.fame_size:,} must be greater than "
+            f"influencers.micro_min ({inf.micro_min:,})"
         )
     b = cfg.brands
     if b.share_micro + b.share_celebrity > 1 + 1e-12:

@@ -27,7 +27,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import mechanisms as mech
-from .state import _beta
 
 __all__ = ["ENGINES", "DayInputs", "DayResult", "step_reference", "step_vectorized"]
 
@@ -40,7 +39,7 @@ class DayInputs:
     excess: np.ndarray  # (m,) commercial_excess of each influencer
     fatigue: np.ndarray  # (n,) fatigue_level of each follower at the start of the day
     own_p: np.ndarray  # (B,) external adoption probability at full interest
-    trust0: np.ndarray  # (m,) baseline trust of each influencer's followers
+    trust0: np.ndarray  # (m,) baseline trust B of each influencer's followers
 
 
 @dataclass
@@ -49,15 +48,13 @@ class DayResult:
 
     seen: np.ndarray  # (m,) follow edges that saw the account's post
     engaged: np.ndarray  # (m,) follow edges that engaged
+    expected: np.ndarray  # (m,) sum of engagement probabilities of the edges that saw it
     unfollows: np.ndarray  # (m,)
     follows: np.ndarray  # (m,)
     adopt_via: np.ndarray  # (m,) adoptions through each account's sponsored post
     adopt_own: np.ndarray  # (B,) adoptions through own posts and imitation
     adopt_wom: np.ndarray  # (B,) adoptions through one-shot word of mouth
     exposures: int  # sponsored posts seen
-    uptake_engaged: int  # engaged on-topic sponsored posts of trusted micro accounts
-    uptake_adopted: int  # ... of which adopted
-    uptake_expected: float  # ... sum of their adoption probabilities
 
 
 def _empty(m: int, b: int) -> DayResult:
@@ -65,30 +62,19 @@ def _empty(m: int, b: int) -> DayResult:
     return DayResult(
         seen=z.copy(),
         engaged=z.copy(),
+        expected=np.zeros(m),
         unfollows=z.copy(),
         follows=z.copy(),
         adopt_via=z.copy(),
         adopt_own=np.zeros(b, np.int64),
         adopt_wom=np.zeros(b, np.int64),
         exposures=0,
-        uptake_engaged=0,
-        uptake_adopted=0,
-        uptake_expected=0.0,
     )
 
 
-#: Trust from which a follow edge counts as trusted for the uptake calibration.
-TRUSTED = 0.9
-
-
-def uptake_counts(model, dst, trust, fit_p) -> np.ndarray:
-    """Engaged sponsored posts that count for the uptake calibration: a micro account,
-    trust at least ``TRUSTED``, a product of the follower's primary topic."""
-    return (model.state.tier[dst] == 1) & (trust >= TRUSTED) & (fit_p >= 1.0)
-
-
 def _new_edges(model, friend, j, rng) -> tuple[np.ndarray, np.ndarray]:
-    """Keep candidate follows that are new and distinct; append them; return (friend, j)."""
+    """Keep candidate follows that are new and distinct; append them at their baseline
+    trust (r = 1); return (friend, j)."""
     st, beh = model.state, model.cfg.behaviour
     e = st.edges
     fresh = ~e.exists(friend, j)
@@ -97,8 +83,7 @@ def _new_edges(model, friend, j, rng) -> tuple[np.ndarray, np.ndarray]:
     first.sort()
     friend, j = friend[first], j[first]
     fit = st.interest[friend, st.inf_topic[j]]
-    trust = _beta(rng, st.trust0[j], beh.trust_init_concentration, friend.size)
-    e.append(friend, j, trust, fit, mech.fit_term(fit, beh.fit_floor))
+    e.append(friend, j, np.ones(friend.size, np.float32), fit, mech.fit_term(fit, beh.fit_floor))
     return friend, j
 
 
@@ -152,18 +137,15 @@ def step_vectorized(model, inp: DayInputs) -> DayResult:
     engaged = u[idx] < beh.reach * p_eng
     res.seen = np.bincount(d, minlength=m)
     res.engaged = np.bincount(d[engaged], minlength=m)
+    res.expected = np.bincount(d, weights=p_eng, minlength=m)
 
-    # 2. adoption through sponsored posts
+    # 2. adoption through sponsored posts: trust in the recommendation is r * B
     a = np.flatnonzero(engaged & spons)
     sa, da = s[a], d[a]
     ba = st.post_brand[da]
     fit_p = st.interest[sa, st.category[ba]]
-    p_ad = mech.adoption_probability(st.susceptibility[sa], trust[a], fit_p)
+    p_ad = mech.adoption_probability(st.susceptibility[sa], trust[a] * inp.trust0[da], fit_p)
     took = rng.random(a.size) < p_ad
-    counted = uptake_counts(model, da, trust[a], fit_p)
-    res.uptake_engaged = int(counted.sum())
-    res.uptake_adopted = int((counted & took).sum())
-    res.uptake_expected = float(p_ad[counted].sum())
     hit = took & ~st.adopted[ba, sa]
     sa, ba, da = sa[hit], ba[hit], da[hit]
     _, first = np.unique(sa.astype(np.int64) * max(nb, 1) + ba, return_index=True)
@@ -180,13 +162,13 @@ def step_vectorized(model, inp: DayInputs) -> DayResult:
         beh.trust_rebuild,
         beh.trust_erosion,
         beh.offtopic_penalty,
-        inp.trust0[d],
     )
     e.trust[idx] = new_trust
     p_unf = mech.unfollow_probability(new_trust, beh.unfollow_threshold, beh.unfollow_rate)
     cand = np.flatnonzero(p_unf > 0)
     gone = cand[rng.random(cand.size) < p_unf[cand]]
     e.active[idx[gone]] = False
+    st.unfollowed[s[gone]] = True
     res.unfollows = np.bincount(d[gone], minlength=m)
 
     # 4. exposures (fatigue)

@@ -1,10 +1,12 @@
 """The market model: one Mesa model, one day per step.
 
-A step reads like the sentence that describes it: at the start of a period brands plan and
-influencers accept deals; influencers post; followers see, engage, adopt, lose or regain
+A step reads like the sentence that describes it: at the start of a period influencers decide
+how many sponsored posts they will take, brands move their budgets toward what paid, estimate
+what each account would sell for them and make offers, and influencers accept some;
+influencers post and are paid for what they post; followers see, engage, buy, lose or regain
 trust, unfollow, tire and discover (the engine); influencers' shares, engagement and
-audiences update and brands book the results; at the end of a period prices adjust; the
-day's figures are collected.
+audiences update and brands book the customers won; at the end of a period prices move with
+excess demand; the day's figures are collected.
 """
 
 from __future__ import annotations
@@ -16,11 +18,11 @@ import numpy as np
 from mesa.agent import AgentSet
 
 from . import mechanisms as mech
-from .agents import Brand, Follower, Influencer
+from .agents import Brand, Follower, Influencer, audience_health, plan_influencers
 from .config import TIERS, Config
 from .engines import ENGINES, DayInputs, DayResult
 from .network import build_ties
-from .state import STRATEGIES, build_state
+from .state import CHANNELS, STRATEGIES, build_state
 
 __all__ = ["TIMESERIES_COLUMNS", "MarketModel"]
 
@@ -37,12 +39,13 @@ TIMESERIES_COLUMNS: list[str] = (
         "sponsored_engagement_rate",
     ]
     + [f"engagement_rate_{t}" for t in TIERS]
-    + ["mean_trust", "mean_fatigue", "follows", "unfollows", "followers"]
+    + ["mean_trust", "mean_fatigue", "follows", "unfollows", "unfollowed_share", "followers"]
     + [f"followers_{t}" for t in TIERS]
     + [f"price_{t}" for t in TIERS]
     + [
         "deals",
         "brand_spend",
+        "own_spend",
         "influencer_income",
         "platform_fees",
         "overhead",
@@ -52,9 +55,10 @@ TIMESERIES_COLUMNS: list[str] = (
         "return_per_dollar",
     ]
     + [f"return_per_dollar_{s}" for s in STRATEGIES]
+    + ["customers", "customers_own", "sales_value", "sales_per_dollar"]
+    + [f"sales_per_dollar_{s}" for s in STRATEGIES]
+    + [f"budget_share_{c}" for c in CHANNELS]
     + [
-        "conversions",
-        "sales_value",
         "adoptions",
         "adopters",
         "adopted_share",
@@ -63,6 +67,11 @@ TIMESERIES_COLUMNS: list[str] = (
         "sponsored_impressions",
     ]
 )
+
+
+#: Most offer rounds in a period (each brand asks each account at most once a period, so
+#: rounds end by themselves long before this in any market tried).
+MAX_ROUNDS = 50
 
 
 class MarketModel(mesa.Model):
@@ -106,6 +115,10 @@ class MarketModel(mesa.Model):
         #: lower follower bounds of micro, mid, macro and celebrity (for ``tier_index``)
         self.tier_bounds = (inf.micro_min, inf.mid_min, inf.macro_min, inf.celebrity_min)
         self.platform_income = 0.0
+        self.sponsorship = np.zeros(
+            (st.n_influencers, inf.sponsored_cap + 1, inf.sponsored_cap + 1)
+        )
+        self._audience = None
         self.totals: dict[str, float] = defaultdict(float)
         self.metrics: dict[str, float] = {}
         self.datacollector = mesa.DataCollector(
@@ -146,41 +159,80 @@ class MarketModel(mesa.Model):
         result = self.engine(self, inputs)
         self.settle(result, audience)
         if (self.day + 1) % period == 0:
-            self.influencers.do("reprice")
+            self.reprice()
         self.record(result, audience, inputs)
         self.datacollector.collect(self)
         self.day += 1
 
     def trade_deals(self) -> None:
-        """Start of a period: brands rank influencers and make offers in up to three rounds;
-        influencers accept up to capacity; accepted deals are paid at once."""
+        """Start of a period: influencers plan, brands plan, then rounds of offers.
+
+        In each round brands, in a random order, offer a bundle of posts to each candidate not
+        yet asked that clears their hurdle within its channel's budget; influencers, in index
+        order, take some posts and refuse the rest. Rounds stop when no brand offers; then
+        the same rounds again with each brand's unused budget pooled across channels (at most
+        ``MAX_ROUNDS`` each).
+        """
         st = self.state
         st.offers[:] = 0
         st.booked[:] = 0
+        st.booked_off[:] = 0
         st.schedule[:] = -1
+        self._audience = None
+        plan_influencers(self)
         self.brands.do("plan")
-        for _ in range(3):
-            offers: dict[int, list[Brand]] = defaultdict(list)
-            for b in self.rng.permutation(st.n_brands).tolist():
-                brand = self._brand_list[b]
-                for j in brand.next_offers():
-                    offers[j].append(brand)
-            if not offers:
-                break
-            for j in sorted(offers):
-                for brand in self._influencer_list[j].accept(offers[j]):
-                    brand.pay(j)
+        for pooled in (False, True):
+            for brand in self._brand_list:
+                brand.pooled = pooled
+            for _ in range(MAX_ROUNDS):
+                offers: dict[int, list[tuple[int, int]]] = defaultdict(list)
+                for b in self.rng.permutation(st.n_brands).tolist():
+                    for j, n in self._brand_list[b].next_offers():
+                        offers[j].append((b, n))
+                if not offers:
+                    break
+                for j in sorted(offers):
+                    taken = dict(self._influencer_list[j].accept(offers[j]))
+                    for b, _ in offers[j]:
+                        self._brand_list[b].answered(j, taken.get(b, 0))
+
+    def audience_stats(self, cand: np.ndarray, b: int) -> tuple[np.ndarray, ...]:
+        """What the platform shows brand ``b`` of accounts ``cand``: their followers' mean
+        trust in recommendations (``r * B``), mean interest in the brand's category, and the
+        share already the brand's customers (all measured on today's audiences)."""
+        st = self.state
+        e = st.edges
+        m = st.n_influencers
+        if self._audience is None:
+            act = np.flatnonzero(e.active[: e.n])
+            src, dst = e.src[act], e.dst[act]
+            n = np.maximum(np.bincount(dst, minlength=m), 1)
+            trust = np.bincount(dst, weights=e.trust[act], minlength=m) / n * st.trust0
+            interest = np.stack(
+                [
+                    np.bincount(dst, weights=st.interest[src, c], minlength=m) / n
+                    for c in range(self.cfg.population.n_topics)
+                ],
+                axis=1,
+            )
+            self._audience = (src, dst, n, trust, interest, {})
+        src, dst, n, trust, interest, adopted = self._audience
+        if b not in adopted:
+            adopted[b] = np.bincount(dst, weights=st.adopted[b, src], minlength=m) / n
+        c = int(st.category[b])
+        return trust[cand], interest[cand, c], adopted[b][cand]
 
     def post(self) -> None:
-        """Influencers post: a booked sponsored post, else an organic one with
-        probability ``influencers.post_prob``."""
+        """Influencers post (a booked sponsored post, else an organic one with probability
+        ``influencers.post_prob``) and brands pay for the posts that go out today. An account
+        whose audience is too small to hold a simulated follower still posts; nobody in the
+        simulation sees it."""
         st = self.state
         booked = st.schedule[:, self.day % self.cfg.run.period]
         st.sponsored = booked >= 0
         st.posted = st.sponsored | (
             self.rng.random(st.n_influencers) < self.cfg.influencers.post_prob
         )
-        st.posted &= st.counts > 0
         st.sponsored &= st.posted
         st.post_brand = np.where(st.sponsored, booked, -1)
         st.offtopic = (
@@ -188,11 +240,17 @@ class MarketModel(mesa.Model):
             if st.n_brands
             else np.zeros_like(st.sponsored)
         )
+        for j in np.flatnonzero(st.sponsored).tolist():
+            self._brand_list[int(st.post_brand[j])].pay_post(j)
+        for brand in self._brand_list:
+            brand.pay_own()
 
-    def own_reach(self) -> float:
-        """Today's reach of a brand's own post (:func:`mechanisms.own_reach`)."""
-        a = self.cfg.algorithm
-        return mech.own_reach(self.cfg.brands.own_reach, a.brand_demotion, self.day, a.change_step)
+    def own_reach(self) -> np.ndarray:
+        """Today's reach of each brand's own posts (:func:`mechanisms.own_reach`)."""
+        a, br = self.cfg.algorithm, self.cfg.brands
+        return mech.own_reach(
+            br.own_reach, self.state.own_paid, a.brand_demotion, self.day, a.change_step
+        )
 
     def day_inputs(self) -> DayInputs:
         """Quantities both engines read: size term, commercial excess, fatigue, own reach."""
@@ -206,45 +264,73 @@ class MarketModel(mesa.Model):
             ).astype(np.float32),
             excess=mech.commercial_excess(st.share, beh.share_tolerance).astype(np.float32),
             fatigue=mech.fatigue_level(st.exposures, beh.fatigue_scale).astype(np.float32),
-            own_p=np.full(st.n_brands, self.own_reach() * self.cfg.brands.own_conversion),
+            own_p=np.asarray(self.own_reach() * self.cfg.brands.own_conversion, np.float64),
             trust0=st.trust0.astype(np.float32),
         )
 
     def settle(self, r: DayResult, audience: np.ndarray) -> None:
-        """After the followers: influencers' shares, engagement and audiences; brands' books."""
+        """After the followers: influencers' shares, engagement and audiences; brands' books.
+
+        Every count is booked in people (simulated counts times ``w``)."""
         st, beh = self.state, self.cfg.behaviour
-        rate = np.divide(r.engaged, st.counts, out=np.zeros(st.n_influencers), where=st.counts > 0)
+        w = st.w
+        rate = np.divide(r.expected, st.counts, out=np.zeros(st.n_influencers), where=st.counts > 0)
         st.engagement_ema = np.where(
             st.posted,
             st.engagement_ema + (rate - st.engagement_ema) / self.cfg.influencers.engagement_memory,
             st.engagement_ema,
         )
         st.share = mech.commercial_share_update(st.share, st.posted, st.sponsored, beh.share_memory)
-        st.engaged_total += r.engaged * st.weight
+        st.engaged_total += r.engaged * w
         st.exposed_total += audience * st.posted
+        st.spons_engaged += r.engaged * w * st.sponsored
+        st.spons_customers += r.adopt_via * w
         st.counts = st.counts + r.follows - r.unfollows
         if st.n_brands:
             spons = np.flatnonzero(st.sponsored)
             b = st.post_brand[spons]
-            w = st.weight[spons]
-            nb = st.n_brands
-            imp = np.bincount(b, weights=r.seen[spons] * w, minlength=nb)
-            eng = np.bincount(b, weights=r.engaged[spons] * w, minlength=nb)
-            conv = np.bincount(b, weights=r.adopt_via[spons] * w, minlength=nb)
+            ch = 1 + st.tier[spons].astype(np.int64)
+            nb, nc = st.n_brands, len(CHANNELS)
+            key = b * nc + ch
+            size = nb * nc
+            imp = np.bincount(key, weights=r.seen[spons] * w, minlength=size).reshape(nb, nc)
+            eng = np.bincount(key, weights=r.engaged[spons] * w, minlength=size).reshape(nb, nc)
+            cus = np.bincount(key, weights=r.adopt_via[spons] * w, minlength=size).reshape(nb, nc)
+            cus[:, 0] = r.adopt_own * w
             for brand in self._brand_list:
                 k = brand.index
                 brand.impressions += imp[k]
                 brand.engagements += eng[k]
-                brand.conversions += conv[k]
-                brand.own_adoptions += int(r.adopt_own[k])
-                brand.wom_adoptions += int(r.adopt_wom[k])
+                brand.customers += cus[k]
+                brand.period_customers += cus[k]
+                brand.wom_customers += float(r.adopt_wom[k] * w)
+
+    def reprice(self) -> None:
+        """End of a period: each account's demand multiplier moves with excess demand and its
+        price is the multiplier times its recognition price at today's size and engagement."""
+        st, inf = self.state, self.cfg.influencers
+        st.demand = mech.demand_multiplier_update(
+            st.demand,
+            st.offers,
+            st.capacity,
+            inf.price_demand_rate,
+            inf.price_demand_min,
+            inf.price_demand_max,
+        )
+        st.price = st.demand * mech.recognition_price(
+            np.maximum(st.follower_counts(), 1.0),
+            audience_health(self),
+            inf.price_per_k,
+            inf.price_exponent,
+            inf.price_quality_elasticity,
+        )
 
     # -- figures -----------------------------------------------------------------------
 
     def record(self, r: DayResult, audience: np.ndarray, inputs: DayInputs) -> None:
-        """The day's figures (one row of the time series)."""
+        """The day's figures (one row of the time series); counts in people."""
         st, cfg = self.state, self.cfg
-        w = st.weight
+        w = st.w
         m = {"step": self.day + 1}  # steps count from 1; day is the 0-based index
         posted = st.posted
         m["posts"] = int(posted.sum())
@@ -261,8 +347,9 @@ class MarketModel(mesa.Model):
         act = e.active[: e.n]
         m["mean_trust"] = float(e.trust[: e.n].mean(where=act)) if act.any() else float("nan")
         m["mean_fatigue"] = float(inputs.fatigue.mean())
-        m["follows"] = float((r.follows * w).sum())
-        m["unfollows"] = float((r.unfollows * w).sum())
+        m["follows"] = float(r.follows.sum() * w)
+        m["unfollows"] = float(r.unfollows.sum() * w)
+        m["unfollowed_share"] = float(st.unfollowed.mean()) if st.n_followers else 0.0
         now = st.follower_counts()
         m["followers"] = float(now.sum())
         for t, name in enumerate(TIERS):
@@ -274,56 +361,69 @@ class MarketModel(mesa.Model):
             m[f"price_{name}"] = float(st.price[sel].mean()) if sel.any() else float("nan")
         tot = self.totals
         brands = self._brand_list
-        spend = sum(b.spend for b in brands)
-        paid = sum(b.paid for b in brands)
-        fees = sum(b.fees for b in brands)
-        over = sum(b.overhead for b in brands)
-        deals = sum(b.deals for b in brands)
-        imp = sum(b.impressions for b in brands)
-        eng = sum(b.engagements for b in brands)
-        conv = sum(b.conversions for b in brands)
+        paid = sum(float(b.paid[1:].sum()) for b in brands)
+        own = sum(float(b.paid[0]) for b in brands)
+        fees = sum(float(b.fees.sum()) for b in brands)
+        over = sum(float(b.overhead.sum()) for b in brands)
+        spend = paid + own + fees + over
+        deals = sum(int(b.posts[1:].sum()) for b in brands)
+        imp = sum(float(b.impressions[1:].sum()) for b in brands)
+        eng = sum(float(b.engagements[1:].sum()) for b in brands)
+        cus = sum(float(b.customers[1:].sum()) for b in brands)
+        cus_own = sum(float(b.customers[0]) for b in brands)
+        infl = sum(b.influencer_spend for b in brands)
         emv = mech.earned_media_value(
             imp, eng, cfg.brands.value_per_impression, cfg.brands.value_per_engagement
         )
         m["deals"] = deals - tot["deals"]
         m["brand_spend"] = spend - tot["spend"]
+        m["own_spend"] = own - tot["own"]
         m["influencer_income"] = paid - tot["paid"]
         m["platform_fees"] = fees - tot["fees"]
         m["overhead"] = over - tot["overhead"]
         m["impressions"] = imp - tot["impressions"]
         m["engagements"] = eng - tot["engagements"]
         m["earned_value"] = emv - tot["emv"]
-        m["return_per_dollar"] = _ratio(emv, spend)
+        m["return_per_dollar"] = _ratio(emv, infl)
+        margin = cfg.brands.margin
         for s in STRATEGIES:
             mine = [b for b in brands if b.strategy == s]
             m[f"return_per_dollar_{s}"] = _ratio(
-                sum(b.earned_value for b in mine), sum(b.spend for b in mine)
+                sum(b.earned_value for b in mine), sum(b.influencer_spend for b in mine)
             )
-        m["conversions"] = conv - tot["conversions"]
-        m["sales_value"] = m["conversions"] * cfg.brands.margin
+            m[f"sales_per_dollar_{s}"] = _ratio(
+                sum(b.sales_value for b in mine), sum(b.spend for b in mine)
+            )
+        m["customers"] = cus - tot["customers"]
+        m["customers_own"] = cus_own - tot["customers_own"]
+        m["sales_value"] = (m["customers"] + m["customers_own"]) * margin
+        m["sales_per_dollar"] = _ratio((cus + cus_own) * margin, spend)
+        shares = st.shares.mean(axis=0) if st.n_brands else np.zeros(len(CHANNELS))
+        for c, name in enumerate(CHANNELS):
+            m[f"budget_share_{name}"] = float(shares[c]) if st.n_brands else float("nan")
         m["adoptions"] = int(st.new_f.size)
         adopters = int(st.any_adopted.sum())
         m["adopters"] = adopters
         m["adopted_share"] = _ratio(adopters, st.n_followers)
-        m["own_reach"] = self.own_reach()
+        reach = self.own_reach()
+        m["own_reach"] = float(np.mean(reach)) if st.n_brands else 0.0
         m["own_impressions"] = float(
-            m["own_reach"] * self.mean_interest[st.category].sum() * st.n_followers
+            (np.asarray(reach) * self.mean_interest[st.category]).sum() * cfg.population.people
         )
         m["sponsored_impressions"] = m["impressions"]
         tot.update(
             deals=deals,
             spend=spend,
+            own=own,
             paid=paid,
             fees=fees,
             overhead=over,
             impressions=imp,
             engagements=eng,
             emv=emv,
-            conversions=conv,
+            customers=cus,
+            customers_own=cus_own,
         )
-        tot["uptake_engaged"] += r.uptake_engaged
-        tot["uptake_adopted"] += r.uptake_adopted
-        tot["uptake_expected"] += r.uptake_expected
         tot["exposures"] += r.exposures
         tot["follows"] += m["follows"]
         tot["unfollows"] += m["unfollows"]

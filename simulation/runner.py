@@ -18,7 +18,7 @@ import pandas as pd
 from . import mechanisms as mech
 from .config import TIERS, Config, apply_overrides, load_config
 from .model import MarketModel
-from .state import STRATEGIES
+from .state import CHANNELS, STRATEGIES
 
 __all__ = ["RunResult", "brand_table", "influencer_table", "run", "summarize"]
 
@@ -116,8 +116,9 @@ def influencer_table(model: MarketModel) -> pd.DataFrame:
             ),
             "topic": st.inf_topic.astype(np.int64),
             "authenticity": st.authenticity,
+            "horizon": st.horizon,
             "capacity": st.capacity.astype(np.int64),
-            "audience_weight": st.weight,
+            "baseline_trust": st.trust0,
             "followers_start": st.followers0,
             "followers_end": now,
             "retention": np.divide(now, st.followers0, out=np.zeros(m), where=st.followers0 > 0),
@@ -132,72 +133,102 @@ def influencer_table(model: MarketModel) -> pd.DataFrame:
             ),
             "engagements": st.engaged_total,
             "follower_posts": st.exposed_total,
+            "sponsored_engagements": st.spons_engaged,
+            "customers": st.spons_customers,
             "commercial_share": st.share,
             "price": st.price,
             "demand_multiplier": st.demand,
+            "offers_accepted": st.accepted_total.astype(np.int64),
+            "offers_refused": st.refused_total.astype(np.int64),
             "deals": st.deals.astype(np.int64),
             "income": st.income,
         }
     )
 
 
-def brand_table(model: MarketModel) -> pd.DataFrame:
-    """One row per brand at the current step (columns in docs/OUTPUTS.md)."""
-    rows = []
-    for b in model._brand_list:
-        rows.append(
-            {
-                "brand": b.index,
-                "strategy": b.strategy,
-                "category": b.category,
-                "uses_platform": b.uses_platform,
-                "budget_per_period": model.cfg.brands.budget,
-                "deals": b.deals,
-                "paid": b.paid,
-                "platform_fees": b.fees,
-                "overhead": b.overhead,
-                "spend": b.spend,
-                "impressions": b.impressions,
-                "engagements": b.engagements,
-                "conversions": b.conversions,
-                "earned_value": b.earned_value,
-                "sales_value": b.sales_value,
-                "return_per_dollar": b.return_per_dollar,
-                "sales_per_dollar": b.sales_value / b.spend if b.spend > 0 else float("nan"),
-                "own_adoptions": b.own_adoptions,
-                "wom_adoptions": b.wom_adoptions,
-            }
-        )
-    cols = [
+#: Columns of the brand table, in order (documented in docs/OUTPUTS.md).
+BRAND_COLUMNS: list[str] = (
+    [
         "brand",
         "strategy",
         "category",
         "uses_platform",
         "budget_per_period",
+        "budgeted",
+        "budget_used",
+        "budget_unspent",
         "deals",
+        "relationships",
         "paid",
+        "own_spend",
         "platform_fees",
         "overhead",
         "spend",
         "impressions",
         "engagements",
-        "conversions",
+        "customers_sponsored",
+        "customers_own",
+        "customers_wom",
+        "customers",
         "earned_value",
         "sales_value",
         "return_per_dollar",
         "sales_per_dollar",
-        "own_adoptions",
-        "wom_adoptions",
     ]
-    df = pd.DataFrame(rows, columns=cols)
+    + [f"spend_{c}" for c in CHANNELS]
+    + [f"customers_{c}" for c in CHANNELS[1:]]
+    + [f"budget_share_{c}" for c in CHANNELS]
+)
+
+
+def brand_table(model: MarketModel) -> pd.DataFrame:
+    """One row per brand at the current step (columns in docs/OUTPUTS.md); money in $,
+    customers in people."""
+    st = model.state
+    rows = []
+    for b in model._brand_list:
+        by_channel = b.spend_by_channel
+        row = {
+            "brand": b.index,
+            "strategy": b.strategy,
+            "category": b.category,
+            "uses_platform": b.uses_platform,
+            "budget_per_period": model.cfg.brands.budget,
+            "budgeted": float(b.budgeted.sum()),
+            "budget_used": b.spend,
+            "budget_unspent": float(b.budgeted.sum()) - b.spend,
+            "deals": int(b.posts[1:].sum()),
+            "relationships": b.relationships,
+            "paid": float(b.paid[1:].sum()),
+            "own_spend": float(b.paid[0]),
+            "platform_fees": float(b.fees.sum()),
+            "overhead": float(b.overhead.sum()),
+            "spend": b.spend,
+            "impressions": float(b.impressions[1:].sum()),
+            "engagements": float(b.engagements[1:].sum()),
+            "customers_sponsored": float(b.customers[1:].sum()),
+            "customers_own": float(b.customers[0]),
+            "customers_wom": b.wom_customers,
+            "customers": float(b.customers.sum()) + b.wom_customers,
+            "earned_value": b.earned_value,
+            "sales_value": b.sales_value,
+            "return_per_dollar": b.return_per_dollar,
+            "sales_per_dollar": b.sales_per_dollar,
+        }
+        for c, name in enumerate(CHANNELS):
+            row[f"spend_{name}"] = float(by_channel[c])
+            row[f"budget_share_{name}"] = float(st.shares[b.index, c])
+        for c, name in enumerate(CHANNELS[1:], start=1):
+            row[f"customers_{name}"] = float(b.customers[c])
+        rows.append(row)
+    df = pd.DataFrame(rows, columns=BRAND_COLUMNS)
     return df.astype(
         {
             "brand": np.int64,
             "category": np.int64,
             "deals": np.int64,
+            "relationships": np.int64,
             "uses_platform": bool,
-            "own_adoptions": np.int64,
-            "wom_adoptions": np.int64,
         }
     )
 
@@ -207,14 +238,45 @@ def _f(x) -> float | None:
     return None if np.isnan(x) else x
 
 
+def _by(df: pd.DataFrame, key: str, num: str, den: str) -> dict[str, float | None]:
+    out = {}
+    for name, g in df.groupby(key, observed=False):
+        d = float(g[den].sum())
+        out[str(name)] = float(g[num].sum()) / d if d > 0 else None
+    return out
+
+
+def steady_state(ts: pd.DataFrame, period: int, tolerance: float = 0.05) -> dict:
+    """Whether prices have settled: the largest relative change of each tier's mean price
+    between the start and the end of the last quarter of the run (at least one period).
+
+    A tier is settled when ``|p_end / p_start - 1| < tolerance``; the run is at a steady
+    state when every tier with accounts is."""
+    n = len(ts)
+    span = max(period, n // 4)
+    out: dict = {"window_days": int(min(span, n - 1)) if n > 1 else 0, "tolerance": tolerance}
+    change = {}
+    if n > 1:
+        a, z = ts.iloc[max(n - 1 - span, 0)], ts.iloc[-1]
+        for t in TIERS:
+            p0, p1 = a[f"price_{t}"], z[f"price_{t}"]
+            change[t] = float(p1 / p0 - 1.0) if np.isfinite(p0) and p0 > 0 else None
+    out["price_change"] = change
+    moved = [abs(v) for v in change.values() if v is not None]
+    out["settled"] = bool(moved) and max(moved) < tolerance
+    return out
+
+
 def summarize(model: MarketModel, ts: pd.DataFrame, inf: pd.DataFrame, br: pd.DataFrame) -> dict:
     """Headline outcomes of a run (keys documented in docs/OUTPUTS.md).
 
     Rates by tier are engagement-weighted means over the whole run (all engagements over
-    all follower-posts), not means of daily ratios.
+    all follower-posts), not means of daily ratios. Money is in $, counts in people.
     """
     tot = model.totals
+    st = model.state
     out: dict[str, float | dict | None] = {"steps": len(ts), "seed": model.seed_value}
+    out["people_per_follower"] = float(st.w)
     rates = {
         t: (tot[f"engaged_{t}"] / tot[f"exposed_{t}"] if tot[f"exposed_{t}"] else None)
         for t in TIERS
@@ -224,29 +286,47 @@ def summarize(model: MarketModel, ts: pd.DataFrame, inf: pd.DataFrame, br: pd.Da
     out["micro_to_celebrity_engagement"] = micro / celeb if micro and celeb else None
     out["price_by_tier_start"] = {t: _f(ts[f"price_{t}"].iloc[0]) for t in TIERS}
     out["price_by_tier_end"] = {t: _f(ts[f"price_{t}"].iloc[-1]) for t in TIERS}
-    # uptake: mean adoption probability of engaged followers of trusted micro accounts
-    # (the expected share; the realized share of those draws is reported beside it)
-    n_up = tot["uptake_engaged"]
-    out["uptake_trusted_micro"] = tot["uptake_expected"] / n_up if n_up else None
-    out["uptake_trusted_micro_realized"] = tot["uptake_adopted"] / n_up if n_up else None
-    out["uptake_sample"] = int(tot["uptake_engaged"])
+    out["steady_state"] = steady_state(ts, model.cfg.run.period)
+    out["customers_per_sponsored_engagement_by_tier"] = _by(
+        inf, "tier", "customers", "sponsored_engagements"
+    )
+    # cost per engagement: what brands paid for each tier's posts per engagement they got
+    spend_tier = {t: float(br[f"spend_{t}"].sum()) for t in TIERS} if len(br) else {}
+    eng_tier = (
+        inf.groupby("tier", observed=False)["sponsored_engagements"].sum().to_dict()
+        if len(inf)
+        else {}
+    )
+    out["cost_per_engagement_by_tier"] = {
+        t: (spend_tier[t] / eng_tier[t] if eng_tier.get(t) else None) for t in spend_tier
+    }
     out["return_per_dollar"] = _f(ts["return_per_dollar"].iloc[-1])
     out["return_per_dollar_by_strategy"] = {
         s: _f(ts[f"return_per_dollar_{s}"].iloc[-1]) for s in STRATEGIES
     }
-    out["sales_per_dollar"] = (
-        float(br["sales_value"].sum() / br["spend"].sum())
-        if len(br) and br["spend"].sum() > 0
-        else None
-    )
+    out["sales_per_dollar"] = _f(ts["sales_per_dollar"].iloc[-1])
+    out["sales_per_dollar_by_strategy"] = {
+        s: _f(ts[f"sales_per_dollar_{s}"].iloc[-1]) for s in STRATEGIES
+    }
+    out["budget_used_by_strategy"] = {
+        s: float(br.loc[br["strategy"] == s, "budget_used"].sum()) for s in STRATEGIES
+    }
+    out["budget_unspent_by_strategy"] = {
+        s: float(br.loc[br["strategy"] == s, "budget_unspent"].sum()) for s in STRATEGIES
+    }
+    out["budget_share_by_channel"] = {c: _f(ts[f"budget_share_{c}"].iloc[-1]) for c in CHANNELS}
+    out["customers"] = float(br["customers"].sum()) if len(br) else 0.0
+    out["sales_value"] = float(br["sales_value"].sum()) if len(br) else 0.0
     out["brand_spend"] = float(br["spend"].sum()) if len(br) else 0.0
     out["influencer_income"] = float(inf["income"].sum()) if len(inf) else 0.0
     out["platform_fees"] = float(br["platform_fees"].sum()) if len(br) else 0.0
+    out["overhead"] = float(br["overhead"].sum()) if len(br) else 0.0
     out["follower_retention"] = (
         float(inf["followers_end"].sum() / inf["followers_start"].sum()) if len(inf) else None
     )
     out["follows"] = float(tot["follows"])
     out["unfollows"] = float(tot["unfollows"])
+    out["unfollowed_share"] = _f(ts["unfollowed_share"].iloc[-1])
     out["mean_trust_end"] = _f(ts["mean_trust"].iloc[-1])
     out["sponsored_share"] = _f(ts["sponsored_posts"].sum() / max(ts["posts"].sum(), 1))
     out["adopted_share_end"] = _f(ts["adopted_share"].iloc[-1])

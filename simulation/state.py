@@ -2,6 +2,9 @@
 
 Agents are views of rows of these arrays (``agents.py``); the engines step the arrays
 (``engines.py``). Everything is drawn from the run's one Generator, in a fixed order.
+
+Every count is in one unit: a simulated follower stands for ``w = people / n_followers``
+people (``MarketState.w``), whatever account it follows.
 """
 
 from __future__ import annotations
@@ -11,13 +14,22 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import mechanisms as mech
-from .config import Config
+from .config import TIERS, Config
 from .population import draw_audience_sizes, draw_audiences, draw_interests
 
-__all__ = ["STRATEGIES", "STRATEGY_TIERS", "EdgeArrays", "MarketState", "build_state"]
+__all__ = [
+    "CHANNELS",
+    "STRATEGIES",
+    "STRATEGY_TIERS",
+    "EdgeArrays",
+    "MarketState",
+    "build_state",
+]
 
 #: Brand strategies and the influencer tiers (indices into ``TIERS``) each recruits from.
 STRATEGIES: tuple[str, ...] = ("micro", "celebrity", "mixed")
+#: A brand's budget channels: its own posts, then one per influencer tier (``TIERS`` order).
+CHANNELS: tuple[str, ...] = ("own", *TIERS)
 STRATEGY_TIERS: dict[str, tuple[int, ...]] = {
     "micro": (1,),
     "celebrity": (4,),
@@ -119,12 +131,14 @@ class MarketState:
     """All arrays of one market. Follower arrays have one row per follower, influencer
     arrays one per influencer, brand arrays one per brand."""
 
+    w: float  # people per simulated follower (one scale for every count)
     # followers
     interest: np.ndarray  # (n, K) float32, interest in each topic, 1 for the primary
     topic: np.ndarray  # (n,) int16 primary topic
     susceptibility: np.ndarray  # (n,) float32
     sensitivity: np.ndarray  # (n,) float32
     exposures: np.ndarray  # (n,) float64, decayed sponsored exposures
+    unfollowed: np.ndarray  # (n,) bool, has unfollowed some account (lost trust)
     adopted: np.ndarray  # (B, n) bool, brand-major: adopted[b, f]
     new_f: np.ndarray  # followers of the (follower, brand) adoptions of the last step
     new_b: np.ndarray  # brands of those adoptions
@@ -132,23 +146,28 @@ class MarketState:
     # influencers
     tier: np.ndarray  # (m,) int8 tier at creation
     inf_topic: np.ndarray  # (m,) int16
-    weight: np.ndarray  # (m,) float64 real followers per simulated follow edge
     authenticity: np.ndarray  # (m,) float64
-    capacity: np.ndarray  # (m,) int64 sponsored posts accepted per period
+    horizon: np.ndarray  # (m,) float64 periods of future income weighed (D)
+    capacity: np.ndarray  # (m,) int64 sponsored posts it will take this period (its plan)
     share: np.ndarray  # (m,) float64 commercial share (EMA over posts)
-    engagement_ema: np.ndarray  # (m,) float64 engagement per follower per post (EMA)
-    engagement_ref: np.ndarray  # (m,) float64 expected engagement rate at creation
-    trust0: np.ndarray  # (m,) float64 mean trust of a new follower
-    engaged_total: np.ndarray  # (m,) float64 nominal engagements so far
-    exposed_total: np.ndarray  # (m,) float64 nominal follower-posts so far
+    engagement_ema: np.ndarray  # (m,) float64 public engagement per follower per post (EMA)
+    fit_norm: np.ndarray  # (m,) float64 mean fit multiplier of the audience at creation
+    trust0: np.ndarray  # (m,) float64 baseline trust B of the audience (falls with size)
+    engaged_total: np.ndarray  # (m,) float64 engagements so far (people)
+    exposed_total: np.ndarray  # (m,) float64 follower-posts so far (people)
+    spons_engaged: np.ndarray  # (m,) float64 engagements with sponsored posts (people)
+    spons_customers: np.ndarray  # (m,) float64 customers won by sponsored posts (people)
     price: np.ndarray  # (m,) float64 price per sponsored post
     demand: np.ndarray  # (m,) float64 demand multiplier of the price
     income: np.ndarray  # (m,) float64 cumulative income
     deals: np.ndarray  # (m,) int64 cumulative sponsored posts
     offers: np.ndarray  # (m,) int64 offers received this period
     booked: np.ndarray  # (m,) int64 deals accepted this period
-    followers0: np.ndarray  # (m,) float64 nominal followers at creation
-    counts: np.ndarray  # (m,) int64 active follow edges (sampled followers)
+    booked_off: np.ndarray  # (m,) int64 off-topic deals accepted this period
+    accepted_total: np.ndarray  # (m,) int64 offers accepted so far
+    refused_total: np.ndarray  # (m,) int64 offers refused so far
+    followers0: np.ndarray  # (m,) float64 followers (people) at creation
+    counts: np.ndarray  # (m,) int64 active follow edges (simulated followers)
     posted: np.ndarray  # (m,) bool posted today
     sponsored: np.ndarray  # (m,) bool today's post is sponsored
     offtopic: np.ndarray  # (m,) bool today's post is sponsored and off-topic
@@ -158,6 +177,10 @@ class MarketState:
     category: np.ndarray  # (B,) int16 product category (a topic)
     strategy: np.ndarray  # (B,) int8 index into STRATEGIES
     platform: np.ndarray  # (B,) bool uses the matching platform
+    allowed: np.ndarray  # (B, C) bool channels the strategy may use (CHANNELS order)
+    shares: np.ndarray  # (B, C) float64 budget split over channels this period
+    own_paid: np.ndarray  # (B,) float64 daily reach bought by own-post promotion
+    own_spend_day: np.ndarray  # (B,) float64 $ a day spent on own-post promotion
     edges: EdgeArrays = None  # type: ignore[assignment]
 
     @property
@@ -173,19 +196,40 @@ class MarketState:
         return int(self.category.size)
 
     def follower_counts(self) -> np.ndarray:
-        """Nominal followers of each influencer: active sampled edges times weight."""
-        return self.counts * self.weight
+        """Followers (people) of each influencer: active simulated follow edges times w."""
+        return self.counts * self.w
+
+
+def initial_shares(strategy: np.ndarray, own_share: float) -> tuple[np.ndarray, np.ndarray]:
+    """Allowed channels and the planned budget split of each brand.
+
+    ``own_share`` of the budget goes to the brand's own posts and the rest evenly over the
+    tiers of its strategy (``STRATEGY_TIERS``). Returns (allowed, shares), both (B, C).
+    """
+    b = strategy.size
+    allowed = np.zeros((b, len(CHANNELS)), bool)
+    allowed[:, 0] = True
+    for k, name in enumerate(STRATEGIES):
+        rows = strategy == k
+        for t in STRATEGY_TIERS[name]:
+            allowed[rows, 1 + t] = True
+    tiers = allowed[:, 1:].sum(axis=1, keepdims=True)
+    shares = np.zeros((b, len(CHANNELS)))
+    shares[:, 0] = own_share
+    shares[:, 1:] = np.where(allowed[:, 1:], (1.0 - own_share) / np.maximum(tiers, 1), 0.0)
+    return allowed, shares
 
 
 def build_state(cfg: Config, rng: np.random.Generator) -> MarketState:
     """Draw a market from a scenario: followers, influencers, audiences and brands.
 
     Order of draws (fixed, so a seed means one market): interests, susceptibility,
-    sensitivity, influencer sizes, topics, authenticity, audiences, initial trust, brands.
+    sensitivity, influencer sizes, topics, authenticity, audiences, brands.
     Follower ties are drawn by the model right after, from the same Generator.
     """
     pop, inf, beh, br = cfg.population, cfg.influencers, cfg.behaviour, cfg.brands
     n, k = pop.n_followers, pop.n_topics
+    w = mech.people_per_follower(pop.people, n)
     interest, topic = draw_interests(n, k, pop.interest_concentration, rng)
     susceptibility = _beta(rng, pop.susceptibility_mean, pop.susceptibility_concentration, n)
     if pop.sensitivity_mean > 0:
@@ -198,31 +242,28 @@ def build_state(cfg: Config, rng: np.random.Generator) -> MarketState:
     m = sizes.size
     inf_topic = rng.integers(0, k, size=m).astype(np.int16)
     authenticity = _beta(rng, inf.authenticity_mean, inf.authenticity_concentration, m)
-    capacity = mech.deal_capacity(authenticity, inf.sponsored_cap)
-    src, dst, weight = draw_audiences(cfg, topic, sizes, inf_topic, rng)
+    src, dst = draw_audiences(cfg, topic, sizes, inf_topic, rng)
     trust0 = mech.size_interpolation(
-        sizes, beh.trust_init_small, beh.trust_init_large, inf.micro_min, inf.mid_min
+        sizes, beh.trust_init_small, beh.trust_init_large, inf.micro_min, inf.fame_size
     )
-    trust = _beta(rng, trust0[dst], beh.trust_init_concentration, src.size)
     fit = interest[src, inf_topic[dst]] if src.size else np.zeros(0, np.float32)
     fit_mult = mech.fit_term(fit, beh.fit_floor)
-    edges = EdgeArrays.create(src, dst, trust, fit, fit_mult, m)
+    # every follow edge starts at its baseline trust (r = 1): the dynamics' own rest state
+    edges = EdgeArrays.create(src, dst, np.ones(src.size, np.float32), fit, fit_mult, m)
     counts = np.bincount(dst, minlength=m).astype(np.int64)
-    nominal = counts * weight
+    people = counts * w
 
-    # expected engagement per follower per post at creation (the price's quality norm)
-    mean_fit = np.bincount(dst, weights=fit_mult, minlength=m) / np.maximum(counts, 1)
-    engagement_ref = (
+    fit_norm = np.bincount(dst, weights=fit_mult, minlength=m) / np.maximum(counts, 1)
+    fit_norm = np.where(counts > 0, fit_norm, 1.0)
+    engagement0 = (
         beh.reach
         * mech.size_engagement(
-            np.maximum(nominal, 1), beh.engagement_base, beh.engagement_size_exponent
+            np.maximum(people, 1), beh.engagement_base, beh.engagement_size_exponent
         )
-        * mean_fit
-        * trust0
+        * fit_norm
     )
-    engagement_ref = np.maximum(engagement_ref, 1e-9)
     price = mech.recognition_price(
-        nominal, 1.0, inf.price_per_k, inf.price_exponent, inf.price_quality_elasticity
+        people, 1.0, inf.price_per_k, inf.price_exponent, inf.price_quality_elasticity
     )
 
     b = br.n_brands
@@ -232,40 +273,50 @@ def build_state(cfg: Config, rng: np.random.Generator) -> MarketState:
     strategy = np.array([0] * n_micro + [1] * n_celeb + [2] * (b - n_micro - n_celeb), np.int8)
     platform = np.zeros(b, bool)
     platform[rng.permutation(b)[: round(b * br.platform_share)]] = True
+    allowed, shares = initial_shares(strategy, br.own_share)
 
     adopted = np.zeros((b, n), bool)
     seeds = min(br.seed_adopters, n)
     adopted[:, :seeds] = True
     seed_b, seed_f = np.nonzero(adopted)
 
-    st = MarketState(
+    zeros_m = np.zeros(m)
+    zeros_mi = np.zeros(m, np.int64)
+    return MarketState(
+        w=w,
         interest=interest,
         topic=topic,
         susceptibility=susceptibility.astype(np.float32),
         sensitivity=sensitivity.astype(np.float32),
         exposures=np.zeros(n),
+        unfollowed=np.zeros(n, bool),
         adopted=adopted,
         new_f=seed_f.astype(np.int64),
         new_b=seed_b.astype(np.int64),
         any_adopted=adopted.any(axis=0),
         tier=tier,
         inf_topic=inf_topic,
-        weight=weight,
         authenticity=authenticity,
-        capacity=capacity,
-        share=np.zeros(m),
-        engagement_ema=engagement_ref.copy(),
-        engagement_ref=engagement_ref,
+        horizon=authenticity * inf.lookahead,
+        capacity=zeros_mi.copy(),
+        share=zeros_m.copy(),
+        engagement_ema=engagement0,
+        fit_norm=fit_norm,
         trust0=trust0,
-        engaged_total=np.zeros(m),
-        exposed_total=np.zeros(m),
+        engaged_total=zeros_m.copy(),
+        exposed_total=zeros_m.copy(),
+        spons_engaged=zeros_m.copy(),
+        spons_customers=zeros_m.copy(),
         price=price,
         demand=np.ones(m),
-        income=np.zeros(m),
-        deals=np.zeros(m, np.int64),
-        offers=np.zeros(m, np.int64),
-        booked=np.zeros(m, np.int64),
-        followers0=nominal.copy(),
+        income=zeros_m.copy(),
+        deals=zeros_mi.copy(),
+        offers=zeros_mi.copy(),
+        booked=zeros_mi.copy(),
+        booked_off=zeros_mi.copy(),
+        accepted_total=zeros_mi.copy(),
+        refused_total=zeros_mi.copy(),
+        followers0=people.astype(np.float64),
         counts=counts,
         posted=np.zeros(m, bool),
         sponsored=np.zeros(m, bool),
@@ -275,6 +326,9 @@ def build_state(cfg: Config, rng: np.random.Generator) -> MarketState:
         category=category,
         strategy=strategy,
         platform=platform,
+        allowed=allowed,
+        shares=shares,
+        own_paid=np.zeros(b),
+        own_spend_day=np.zeros(b),
         edges=edges,
     )
-    return st
