@@ -477,7 +477,10 @@ class Brand(mesa.Agent):
             st.own_paid[b] = 0.0
 
     def _candidates(self) -> np.ndarray:
-        """Accounts it can evaluate this period, in the tiers its channels allow."""
+        """Accounts it can evaluate this period, in the tiers its channels budget for: every
+        one with the platform; without it, those it has worked with and ``search_breadth``
+        new ones of its own category, drawn with probability proportional to the budget of
+        their tier's channel."""
         model, st, cfg = self.model, self.model.state, self.model.cfg
         b = self.index
         tiers = np.flatnonzero(st.allowed[b, 1:] & (self.budget[1:] > 0))
@@ -490,7 +493,14 @@ class Brand(mesa.Agent):
         pool[known] = False
         pool = np.flatnonzero(pool)
         k = min(cfg.brands.search_breadth, pool.size)
-        new = model.rng.choice(pool, size=k, replace=False) if k else pool[:0]
+        if k:
+            # search where the money is: accounts weighted by their tier's budget share
+            p = self.budget[1 + st.tier[pool].astype(np.int64)]
+            p = p / p.sum()
+            k = min(k, int(np.count_nonzero(p)))
+            new = model.rng.choice(pool, size=k, replace=False, p=p)
+        else:
+            new = pool[:0]
         return np.unique(np.concatenate([known, new]))
 
     def _estimate(self) -> None:
@@ -593,6 +603,7 @@ class Brand(mesa.Agent):
         self.period_spend[ch] += price + fee + over
         self.posts[ch] += 1
         st.income[j] += price
+        st.list_income[j] += price / st.demand[j]
         st.deals[j] += 1
         self.model.platform_income += fee
 

@@ -24,18 +24,13 @@ from .config import Config, apply_overrides, load_config
 __all__ = ["main", "scaled_config", "time_engine"]
 
 BENCH_CONFIG = Path(__file__).resolve().parent.parent / "configs" / "bench.toml"
-TIER_KEYS = ("n_nano", "n_micro", "n_mid", "n_macro", "n_celebrity")
 
 
 def scaled_config(n_followers: int, engine: str = "vectorized") -> Config:
-    """The benchmark scenario at another population size, influencers scaled alike."""
+    """The benchmark market simulated at another resolution: the same people, accounts and
+    brands, ``n_followers`` simulated followers (so follow edges scale with them)."""
     cfg = load_config(BENCH_CONFIG)
-    scale = n_followers / cfg.population.n_followers
-    changes = {"population.n_followers": n_followers, "run.engine": engine}
-    for key in TIER_KEYS:
-        changes[f"influencers.{key}"] = max(1, round(getattr(cfg.influencers, key) * scale))
-    changes["influencers.audience_cap"] = min(cfg.influencers.audience_cap, n_followers)
-    return apply_overrides(cfg, changes)
+    return apply_overrides(cfg, {"population.n_followers": n_followers, "run.engine": engine})
 
 
 def time_engine(cfg: Config, steps: int) -> dict:

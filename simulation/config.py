@@ -173,7 +173,7 @@ class PopulationConfig:
         lo_open=True,
     )
     susceptibility_mean: float = P(
-        0.05,
+        0.08,
         "Mean purchase propensity: probability that a follower who engaged with a sponsored "
         "post, fully trusts the account's recommendations and is fully interested in the "
         "product's category buys it.",
@@ -334,11 +334,11 @@ class InfluencerConfig:
         hi=5,
     )
     price_demand_rate: float = P(
-        0.1,
-        "Price response to excess demand per period: m *= exp(rate*(offers-capacity)/capacity).",
+        0.5,
+        "Price response to excess demand per period: m *= ((offers + 1/2) / capacity)^rate.",
         lo=0,
         hi=5,
-        source="assumption: tatonnement step; prices settle within a year (test)",
+        source="assumption: tatonnement step; tier prices settle within a year (tested)",
     )
     price_demand_max: float = P(10.0, "Largest demand multiplier.", lo=1, hi=1000)
     price_demand_min: float = P(
@@ -458,7 +458,7 @@ class BehaviourConfig:
         hi=1,
     )
     discovery_rate: float = P(
-        0.005,
+        0.002,
         "Probability an engagement shows the account to a random friend, who follows "
         "with probability equal to their topic interest.",
         lo=0,
@@ -565,7 +565,7 @@ class BrandConfig:
         hi=0.5,
     )
     value_per_engagement: float = P(
-        0.5,
+        2.9,
         "Earned media value of one engagement (reported only; brands decide on sales).",
         lo=0,
         hi=1e6,

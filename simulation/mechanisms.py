@@ -303,15 +303,19 @@ def recognition_price(
 def demand_multiplier_update(multiplier, offers, capacity, rate: float, lo: float, hi: float):
     """Competition among brands: the demand multiplier of an account's price.
 
-    ``m' = clip(m * exp(rate * (offers - capacity) / max(capacity, 1)), lo, hi)``: it rises
-    when brands ask for more posts than the account will take, falls when they ask for fewer,
-    and holds when offers match capacity. Offers fall as the price rises (brands stop at their
-    hurdle), so the price settles where offers meet what the account takes. Accounts that take
-    no deals (capacity 0) keep their multiplier.
+    ``m' = clip(m * ((offers + 1/2) / capacity) ** rate, lo, hi)``: it rises when brands ask
+    for at least every post the account will take (it sold out) and falls when at least one
+    goes unasked, by a step that grows with the log of the excess (a sold-out account with one
+    buyer raises its price too). Offers fall as the price rises (brands stop at their
+    hurdle), so the price settles where offers meet what the account takes, within a step of
+    its buyers' highest price. Accounts that take no deals (capacity 0) keep their multiplier.
+
+    Source: Walrasian tatonnement (price moves with excess demand); the log step and the
+    half-post offset are assumptions.
     """
     capacity = np.asarray(capacity, dtype=np.float64)
-    step = np.exp(rate * (np.asarray(offers) - capacity) / np.maximum(capacity, 1.0))
-    new = np.clip(multiplier * step, lo, hi)
+    ratio = (np.asarray(offers, dtype=np.float64) + 0.5) / np.maximum(capacity, 1.0)
+    new = np.clip(multiplier * ratio**rate, lo, hi)
     return np.where(capacity > 0, new, multiplier)
 
 

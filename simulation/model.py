@@ -55,7 +55,7 @@ TIMESERIES_COLUMNS: list[str] = (
         "return_per_dollar",
     ]
     + [f"return_per_dollar_{s}" for s in STRATEGIES]
-    + ["customers", "customers_own", "sales_value", "sales_per_dollar"]
+    + ["customers", "customers_own", "customers_wom", "sales_value", "sales_per_dollar"]
     + [f"sales_per_dollar_{s}" for s in STRATEGIES]
     + [f"budget_share_{c}" for c in CHANNELS]
     + [
@@ -394,10 +394,12 @@ class MarketModel(mesa.Model):
             m[f"sales_per_dollar_{s}"] = _ratio(
                 sum(b.sales_value for b in mine), sum(b.spend for b in mine)
             )
+        wom = sum(b.wom_customers for b in brands)
         m["customers"] = cus - tot["customers"]
         m["customers_own"] = cus_own - tot["customers_own"]
-        m["sales_value"] = (m["customers"] + m["customers_own"]) * margin
-        m["sales_per_dollar"] = _ratio((cus + cus_own) * margin, spend)
+        m["customers_wom"] = wom - tot["customers_wom"]
+        m["sales_value"] = (m["customers"] + m["customers_own"] + m["customers_wom"]) * margin
+        m["sales_per_dollar"] = _ratio((cus + cus_own + wom) * margin, spend)
         shares = st.shares.mean(axis=0) if st.n_brands else np.zeros(len(CHANNELS))
         for c, name in enumerate(CHANNELS):
             m[f"budget_share_{name}"] = float(shares[c]) if st.n_brands else float("nan")
@@ -423,6 +425,7 @@ class MarketModel(mesa.Model):
             emv=emv,
             customers=cus,
             customers_own=cus_own,
+            customers_wom=wom,
         )
         tot["exposures"] += r.exposures
         tot["follows"] += m["follows"]

@@ -142,6 +142,7 @@ def influencer_table(model: MarketModel) -> pd.DataFrame:
             "offers_refused": st.refused_total.astype(np.int64),
             "deals": st.deals.astype(np.int64),
             "income": st.income,
+            "income_at_list": st.list_income,
         }
     )
 
@@ -247,22 +248,28 @@ def _by(df: pd.DataFrame, key: str, num: str, den: str) -> dict[str, float | Non
 
 
 def steady_state(ts: pd.DataFrame, period: int, tolerance: float = 0.05) -> dict:
-    """Whether prices have settled: the largest relative change of each tier's mean price
-    between the start and the end of the last quarter of the run (at least one period).
+    """Whether prices have settled over the last quarter of the run (at least two periods).
 
-    A tier is settled when ``|p_end / p_start - 1| < tolerance``; the run is at a steady
-    state when every tier with accounts is."""
+    For each tier, the drift of its mean price over the window: the mean over the window's
+    second half over the mean over its first half, minus one. Halves average out the step up
+    or down an account's price takes each period within a flat band, so only a trend counts.
+    A tier is settled when ``|drift| < tolerance``; the run is at a steady state when every
+    tier with accounts is.
+    """
     n = len(ts)
-    span = max(period, n // 4)
-    out: dict = {"window_days": int(min(span, n - 1)) if n > 1 else 0, "tolerance": tolerance}
-    change = {}
-    if n > 1:
-        a, z = ts.iloc[max(n - 1 - span, 0)], ts.iloc[-1]
-        for t in TIERS:
-            p0, p1 = a[f"price_{t}"], z[f"price_{t}"]
-            change[t] = float(p1 / p0 - 1.0) if np.isfinite(p0) and p0 > 0 else None
-    out["price_change"] = change
-    moved = [abs(v) for v in change.values() if v is not None]
+    span = min(max(2 * period, n // 4), n)
+    out: dict = {"window_days": int(span), "tolerance": tolerance}
+    drift = {}
+    half = span // 2
+    for t in TIERS:
+        y = ts[f"price_{t}"].to_numpy(dtype=np.float64)[-span:]
+        a, b = y[:half], y[half:]
+        if half and np.isfinite(y).all() and a.mean() > 0:
+            drift[t] = float(b.mean() / a.mean() - 1.0)
+        else:
+            drift[t] = None
+    out["price_drift"] = drift
+    moved = [abs(v) for v in drift.values() if v is not None]
     out["settled"] = bool(moved) and max(moved) < tolerance
     return out
 
@@ -287,17 +294,23 @@ def summarize(model: MarketModel, ts: pd.DataFrame, inf: pd.DataFrame, br: pd.Da
     out["price_by_tier_start"] = {t: _f(ts[f"price_{t}"].iloc[0]) for t in TIERS}
     out["price_by_tier_end"] = {t: _f(ts[f"price_{t}"].iloc[-1]) for t in TIERS}
     out["steady_state"] = steady_state(ts, model.cfg.run.period)
+    out["paid_to_list_by_tier"] = _by(inf, "tier", "income", "income_at_list")
     out["customers_per_sponsored_engagement_by_tier"] = _by(
         inf, "tier", "customers", "sponsored_engagements"
     )
-    # cost per engagement: what brands paid for each tier's posts per engagement they got
-    spend_tier = {t: float(br[f"spend_{t}"].sum()) for t in TIERS} if len(br) else {}
+    # cost per engagement by tier: the price paid per engagement with sponsored posts (the
+    # benchmarks' definition), and all in (with platform fees and relationship overhead)
     eng_tier = (
         inf.groupby("tier", observed=False)["sponsored_engagements"].sum().to_dict()
         if len(inf)
         else {}
     )
+    paid_tier = inf.groupby("tier", observed=False)["income"].sum().to_dict() if len(inf) else {}
+    spend_tier = {t: float(br[f"spend_{t}"].sum()) for t in TIERS} if len(br) else {}
     out["cost_per_engagement_by_tier"] = {
+        t: (float(paid_tier[t]) / eng_tier[t] if eng_tier.get(t) else None) for t in paid_tier
+    }
+    out["cost_per_engagement_all_in_by_tier"] = {
         t: (spend_tier[t] / eng_tier[t] if eng_tier.get(t) else None) for t in spend_tier
     }
     out["return_per_dollar"] = _f(ts["return_per_dollar"].iloc[-1])

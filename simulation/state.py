@@ -160,6 +160,7 @@ class MarketState:
     price: np.ndarray  # (m,) float64 price per sponsored post
     demand: np.ndarray  # (m,) float64 demand multiplier of the price
     income: np.ndarray  # (m,) float64 cumulative income
+    list_income: np.ndarray  # (m,) float64 the same posts at their recognition price
     deals: np.ndarray  # (m,) int64 cumulative sponsored posts
     offers: np.ndarray  # (m,) int64 offers received this period
     booked: np.ndarray  # (m,) int64 deals accepted this period
@@ -310,6 +311,7 @@ def build_state(cfg: Config, rng: np.random.Generator) -> MarketState:
         price=price,
         demand=np.ones(m),
         income=zeros_m.copy(),
+        list_income=zeros_m.copy(),
         deals=zeros_mi.copy(),
         offers=zeros_mi.copy(),
         booked=zeros_mi.copy(),

@@ -105,7 +105,7 @@ def _scenario(name: str, overrides: dict | None = None) -> Config:
 
 def calibration_part(seeds: list[int], quick: bool) -> tuple[pd.DataFrame, list]:
     """Calibration checks of the baseline on each seed; the check is on their mean."""
-    over = {"population.n_followers": 5000, "influencers.audience_cap": 500} if quick else {}
+    over = {"population.n_followers": 20_000, "run.steps": 365} if quick else {}
     cfg = _scenario("baseline.toml", over)
     rows = []
     for s in seeds:
@@ -311,14 +311,19 @@ def engine_config(engine: str, steps: int) -> Config:
     return config_from_dict(
         {
             "run": {"steps": steps, "engine": engine, "period": 10},
-            "population": {"n_followers": 400},
+            "population": {"n_followers": 400, "people": 40_000},
             "influencers": {
                 "n_nano": 2,
                 "n_micro": 6,
                 "n_mid": 2,
                 "n_macro": 1,
                 "n_celebrity": 1,
-                "audience_cap": 120,
+                "micro_min": 300,
+                "mid_min": 1_000,
+                "macro_min": 3_000,
+                "celebrity_min": 10_000,
+                "celebrity_max": 30_000,
+                "fame_size": 30_000,
                 "sponsored_cap": 6,
                 "authenticity_mean": 0.2,
             },
@@ -329,7 +334,7 @@ def engine_config(engine: str, steps: int) -> Config:
                 "discovery_rate": 0.3,
                 "wom_p": 0.1,
             },
-            "brands": {"n_brands": 4, "own_reach": 0.2, "own_conversion": 0.01},
+            "brands": {"n_brands": 4, "own_reach": 0.2, "own_conversion": 0.01, "hurdle": 0.0},
         }
     )
 

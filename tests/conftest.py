@@ -8,16 +8,23 @@ import pytest
 
 from simulation.config import config_from_dict
 
-#: The smallest market with every tier: 600 followers, 12 influencers, 3 brands, 60 days.
+#: The smallest market with every tier: 600 followers standing for 60,000 people (100 each),
+#: 12 influencers on tier bounds scaled down to fit (celebrities have 10,000-30,000
+#: followers), 3 brands, 60 days.
 TINY = {
-    "population": {"n_followers": 600},
+    "population": {"n_followers": 600, "people": 60_000},
     "influencers": {
         "n_nano": 2,
         "n_micro": 6,
         "n_mid": 2,
         "n_macro": 1,
         "n_celebrity": 1,
-        "audience_cap": 150,
+        "micro_min": 300,
+        "mid_min": 1_000,
+        "macro_min": 3_000,
+        "celebrity_min": 10_000,
+        "celebrity_max": 30_000,
+        "fame_size": 30_000,
     },
     "brands": {"n_brands": 3},
     "run": {"steps": 60},

@@ -143,8 +143,8 @@ def lever_overrides(
     if n != int(n_followers):
         notes.append(f"followers raised to {n:,}: at least one per influencer")
     size["population.n_followers"] = n
-    if base.influencers.audience_cap > n:
-        size["influencers.audience_cap"] = n
+    if base.population.people < n:
+        size["population.people"] = n
     values = dict(size)
     for lever in LEVERS:
         value = levers.get(lever.name)

@@ -40,22 +40,28 @@ __all__ = [
 #: Root of every experiment's seed sequence (replicate k gets the k-th spawned seed).
 ROOT_SEED = 20_260_401
 
-#: The experiments' market: the baseline scenario with 5,000 simulated followers and audiences
-#: sampled above 500 follow edges. It keeps every calibration check of the baseline (see
-#: ``influencer-sim validate``) and runs about four times faster, so that replications fit.
-MARKET = {"population.n_followers": 5000, "influencers.audience_cap": 500}
+#: The experiments' market: the baseline market simulated with 40,000 followers (100 people
+#: each) instead of 100,000: the same market at a coarser resolution, about twice as fast,
+#: so that replications fit.
+MARKET = {"population.n_followers": 40_000}
 
-#: A market small enough for the tests: every tier, a few brands, 60 days.
+#: A market small enough for the tests: every tier (on tier bounds scaled down to fit 80,000
+#: people), a few brands, 60 days.
 TINY = {
     "run": {"steps": 60},
-    "population": {"n_followers": 800},
+    "population": {"n_followers": 800, "people": 80_000},
     "influencers": {
         "n_nano": 3,
         "n_micro": 12,
         "n_mid": 3,
         "n_macro": 2,
         "n_celebrity": 2,
-        "audience_cap": 150,
+        "micro_min": 300,
+        "mid_min": 1_000,
+        "macro_min": 3_000,
+        "celebrity_min": 10_000,
+        "celebrity_max": 30_000,
+        "fame_size": 30_000,
     },
     "brands": {"n_brands": 4},
 }
