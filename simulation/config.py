@@ -315,17 +315,16 @@ class InfluencerConfig:
         hi=1e6,
         unit="$",
         source="calibration target: least-squares fit of log price on log followers to the "
-        "rate cards (Influencer Marketing Hub 2021-2024), the cent-per-follower rule "
-        "(Mediakix 2017) and the celebrity prices (Hopper HQ 2019)",
+        "rate cards by tier (Influencer Marketing Hub 2021-2024) and the cent-per-follower "
+        "rule (Mediakix 2017)",
     )
     price_exponent: float = P(
-        0.97,
+        1.0,
         "Follower elasticity of the recognition price. Plausible range 0.5 (Klear's tier "
         "averages) to 1.0 (rate cards, one cent a follower).",
         lo=0,
         hi=2,
-        source="calibration target: fitted with price_per_k to rate cards and celebrity "
-        "prices (docs/CALIBRATION.md)",
+        source="calibration target: fitted with price_per_k (docs/CALIBRATION.md)",
     )
     price_quality_elasticity: float = P(
         0.5,

@@ -289,11 +289,12 @@ def recognition_price(
     and audience (about its audience's relative trust).
 
     Source: a least-squares fit of log price on log followers to the rate cards by tier
-    (Influencer Marketing Hub 2021-2024: about one cent a follower from 1k to 1M), the
-    $10-per-1,000 rule (Mediakix 2017) and two celebrity prices (Hopper HQ 2019: $500,000 for
-    112M followers, $1.5M for 187M): $10 at 1,000 followers and exponent 0.97 by default.
-    Klear's tier averages ($41 at 500-5k, $3,138 over 500k) imply a flatter curve (exponent
-    about 0.5); the parameter table gives that range.
+    (Influencer Marketing Hub 2021-2024: $10-100 at 1k-10k followers up to $5,000-10,000 at
+    500k-1M, one cent a follower throughout) and the $10-per-1,000 rule (Mediakix 2017):
+    $10 at 1,000 followers and exponent 1 by default. Klear's tier averages ($41 at 500-5k,
+    $3,138 over 500k) imply a flatter curve (exponent about 0.5); the parameter table gives
+    that range. Two celebrity prices (Hopper HQ 2019: $500,000 for 112M followers, $1.5M for
+    187M) are held out of the fit.
     """
     n = np.maximum(np.asarray(followers, dtype=np.float64), 1.0)
     ratio = np.maximum(np.asarray(engagement_ratio, dtype=np.float64), 1e-6)
