@@ -15,6 +15,7 @@ __all__ = ["EXPERIMENTS", "run_experiment"]
 
 #: Experiment name -> module of this package.
 EXPERIMENTS: dict[str, str] = {
+    "baseline_market": "baseline_market",
     "engagement_vs_size": "engagement_vs_size",
     "commercial_collapse": "commercial_collapse",
     "price_escalation": "price_escalation",

@@ -1,16 +1,18 @@
-"""Brand-owned reach against influencer reach over time, before and after a feed-algorithm
-change that demotes brands' own posts (force 7).
+"""Brands' own posts against influencers, before and after a feed-algorithm change that
+demotes brands' own posts (force 7), with budgets that move.
 
-Question: when the feed demotes brands' own posts, how much of a brand's reach and of its
-customers does it lose, and how much of what is left comes through influencers?
+Question: when the feed demotes brands' own posts, how much of a brand's reach and customers
+does it lose, and how much of its budget moves to influencers?
 
-Method: ``configs/algorithm_change.toml`` in the experiments' market (brands' own posts reach
-10% of interested followers a day until day 180, then 80% less), against a control without
-the demotion, R replications each (common seeds), 365 days. Daily: the expected views of
-brands' own posts (``own_impressions``), the views of sponsored posts
-(``sponsored_impressions``), and new adoptions by channel (own posts, sponsored posts, word of
-mouth; simulated follower-brand pairs). Before/after means over the 60 days either side of
-the change, with 95% CIs over replications.
+Method: ``configs/algorithm_change.toml`` in the experiments' market (two years; from day 365
+the feed shows brands' own posts, unpaid and promoted, to 80% fewer people), against a control
+without the demotion, R replications each (common seeds). Brands split their budget between
+their own posts and the influencer tiers by exponential weights on realized sales per
+budgeted dollar (``brands.learning_rate``). Daily: the views of brands' own posts
+(``own_impressions``, people), the views of sponsored posts (``sponsored_impressions``),
+new customers by channel (own posts, sponsored posts, word of mouth; people), and the mean
+budget share of own posts (``budget_share_own``). Before/after means over the 90 days either
+side of the change, with 95% CIs over replications.
 """
 
 from __future__ import annotations
@@ -35,30 +37,17 @@ from .common import (
 NAME = "algorithm_change"
 QUESTION = "What does a demotion of brands' own posts do to their reach and customers?"
 
-WINDOW = 60
+WINDOW = 90
 CHANNELS = {
-    "own posts": "adoptions_own",
-    "sponsored posts": "adoptions_via_posts",
-    "word of mouth": "adoptions_wom",
+    "own posts": "customers_own",
+    "sponsored posts": "customers",
+    "word of mouth": "customers_wom",
 }
 
 
-def _record(model):
-    t = model.totals
-    return {c: t[c] for c in CHANNELS.values()}
-
-
-def _extract(res, snaps):
-    ts = res.timeseries[
-        ["step", "own_impressions", "sponsored_impressions", "deals", "brand_spend"]
-    ].copy()
-    daily = pd.DataFrame(snaps["daily"])
-    for col in CHANNELS.values():
-        ts[col] = daily[col].diff().fillna(daily[col]).to_numpy()
-    return ts
-
-
-_extract.record = _record
+def _extract(res, _snaps):
+    cols = ["step", "own_impressions", "sponsored_impressions", "deals", "brand_spend"]
+    return res.timeseries[[*cols, *CHANNELS.values(), "budget_share_own"]].copy()
 
 
 def run(out: Path, quick: bool = False, replications: int | None = None) -> dict:
@@ -68,10 +57,10 @@ def run(out: Path, quick: bool = False, replications: int | None = None) -> dict
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    st = Settings.make(quick, replications, default_r=8)
-    change = 30 if quick else 180
+    st = Settings.make(quick, replications, default_r=8, steps=730)
+    change = 30 if quick else 365
     window = 20 if quick else WINDOW
-    extra = {"brands.own_reach": 0.1, "algorithm.change_step": change}
+    extra = {"algorithm.change_step": change}
     if quick:
         treated = base_config(True, overrides={**extra, "algorithm.brand_demotion": 0.8})
         control = base_config(True, overrides=extra)
@@ -98,13 +87,19 @@ def run(out: Path, quick: bool = False, replications: int | None = None) -> dict
 
     near = df[(df["day"] >= change - window) & (df["day"] < change + window)].copy()
     near["period"] = period(near["day"])
-    cols = ["own_impressions", "sponsored_impressions", *CHANNELS.values(), "deals"]
+    cols = [
+        "own_impressions",
+        "sponsored_impressions",
+        *CHANNELS.values(),
+        "deals",
+        "budget_share_own",
+    ]
     per_rep = near.groupby(["arm", "period", "replicate"])[cols].mean().reset_index()
-    per_rep["influencer_share_of_adoptions"] = per_rep["adoptions_via_posts"] / (
-        per_rep["adoptions_via_posts"] + per_rep["adoptions_own"]
+    per_rep["influencer_share_of_customers"] = per_rep["customers"] / (
+        per_rep["customers"] + per_rep["customers_own"]
     )
     table = None
-    for o in [*cols, "influencer_share_of_adoptions"]:
+    for o in [*cols, "influencer_share_of_customers"]:
         s = (
             summarise(per_rep, ["arm", "period"], o)
             .rename(columns={"mean": o, "ci_low": f"{o}_lo", "ci_high": f"{o}_hi"})
@@ -115,7 +110,14 @@ def run(out: Path, quick: bool = False, replications: int | None = None) -> dict
     # effect of the demotion: treated minus control after the change (paired by replicate)
     after = per_rep[per_rep["period"] == "after"].pivot(index="replicate", columns="arm")
     effects = {}
-    for o in ("own_impressions", "adoptions_own", "adoptions_via_posts", "adoptions_wom", "deals"):
+    for o in (
+        "own_impressions",
+        "customers_own",
+        "customers",
+        "customers_wom",
+        "deals",
+        "budget_share_own",
+    ):
         ratio = after[(o, "demotion")] / after[(o, "control")]
         m, lo, hi = mean_ci(ratio)
         effects[o] = {"demotion_over_control_after": m, "ci": [lo, hi]}
@@ -133,7 +135,7 @@ def run(out: Path, quick: bool = False, replications: int | None = None) -> dict
         .reset_index()
     )
     weekly["day"] = weekly["week"] * bin_days + bin_days / 2
-    fig, axes = plt.subplots(1, 2, figsize=(12, 4.3))
+    fig, axes = plt.subplots(1, 3, figsize=(16, 4.3))
     ax = axes[0]
     pre = (
         weekly[(weekly["day"] < change)]
@@ -165,10 +167,25 @@ def run(out: Path, quick: bool = False, replications: int | None = None) -> dict
             ax.fill_between(b["day"], b["ci_low"], b["ci_high"], color=color, alpha=0.15, lw=0)
     ax.axvline(change, color="k", lw=0.8, ls=":")
     ax.set_xlabel("day")
-    ax.set_ylabel("new adoptions per day (simulated follower-brand pairs)")
+    ax.set_ylabel("new customers per day (people)")
     ax.set_yscale("log")
     ax.legend(fontsize=7, ncol=2)
     ax.set_title("New customers by channel", fontsize=9)
+    ax.grid(alpha=0.3)
+    ax = axes[2]
+    shares = (
+        df.groupby(["arm", "replicate", "week"])["budget_share_own"].mean().reset_index()
+    ).assign(day=lambda d: d["week"] * bin_days + bin_days / 2)
+    for arm, color in (("demotion", "C3"), ("control", "0.4")):
+        b = summarise(shares[shares["arm"] == arm], ["day"], "budget_share_own")
+        ax.plot(b["day"], 1 - b["mean"], color=color, label=f"influencers, {arm}")
+        ax.fill_between(b["day"], 1 - b["ci_high"], 1 - b["ci_low"], color=color, alpha=0.2, lw=0)
+    ax.axvline(change, color="k", lw=0.8, ls=":")
+    ax.set_ylim(0, 1)
+    ax.set_xlabel("day")
+    ax.set_ylabel("share of brands' budget planned for influencers")
+    ax.legend(fontsize=7)
+    ax.set_title("Where the budget goes", fontsize=9)
     ax.grid(alpha=0.3)
     fig.suptitle(
         f"Algorithm change on day {change}: own posts demoted by 80% "

@@ -4,14 +4,16 @@
 Question: at what commercial share does an influencer's audience start to collapse, and how
 does that depend on how sensitive followers are to commercial content?
 
-Method: a market with strong demand (40 brands, four times the baseline) so that the deal cap
-binds. A grid of ``influencers.sponsored_cap`` (the most sponsored posts per month an account
-will take; its own capacity is ``cap * (1 - authenticity)``) by
-``population.sensitivity_mean``, R replications each, 365 days. ``cap = 0`` is the control
-with no sponsored posts (the same markets, by common seeds). Outcomes: market-wide follower
-retention (followers at the end over the start) as a heatmap; and per influencer, retention
-and engagement (relative to the same account in the control run of the same replicate)
-against its commercial share at the end, binned, with 95% CIs over replications.
+Method: a market with demand that buys whatever influencers offer (40 brands on the
+platform, their whole budget on influencers, whatever the return) and influencers that take
+every offer up to ``influencers.sponsored_cap`` (``lookahead`` 0: myopic), so that the cap
+sets each account's commercial share. A grid of ``influencers.sponsored_cap`` (posts a
+period) by ``population.sensitivity_mean``, R replications each, 365 days. ``cap = 0`` is
+the control with no sponsored posts (the same markets, by common seeds). Outcomes:
+market-wide follower retention (followers at the end over the start) as a heatmap; and per
+influencer, retention and engagement (relative to the same account in the control run of the
+same replicate) against its commercial share at the end, binned, with 95% CIs over
+replications.
 """
 
 from __future__ import annotations
@@ -39,7 +41,16 @@ QUESTION = "At what commercial share do audiences collapse, and how does sensiti
 CAPS = (2, 4, 8, 16)
 SENSITIVITIES = (0.0, 0.5, 1.0, 2.0, 4.0)
 SHARE_BINS = (0.0, 0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.6, 1.0)
-DEMAND = {"brands.n_brands": 40}
+#: Strong demand that buys whatever influencers offer, from influencers that take every offer
+#: up to the cap (myopic): the cap then sets each account's commercial share.
+DEMAND = {
+    "brands.n_brands": 40,
+    "brands.platform_share": 1.0,
+    "brands.own_share": 0.0,
+    "brands.learning_rate": 0.0,
+    "brands.hurdle": 0.0,
+    "influencers.lookahead": 0.0,
+}
 #: Retention below which an audience counts as collapsed (half of it gone).
 COLLAPSE = 0.5
 
@@ -73,7 +84,7 @@ def run(out: Path, quick: bool = False, replications: int | None = None) -> dict
     st = Settings.make(quick, replications, default_r=3)
     caps = CAPS[::2] if quick else CAPS
     sens = (0.0, 4.0) if quick else SENSITIVITIES
-    demand = {"brands.n_brands": 8} if quick else DEMAND
+    demand = {**DEMAND, "brands.n_brands": 8} if quick else DEMAND
     conds = [
         Condition(
             {"cap": 0, "sensitivity": np.nan},

@@ -136,6 +136,7 @@ def _run_task(task):
             st = model.state
             snaps[int(model.steps)] = {
                 "income": st.income.copy(),
+                "list_income": st.list_income.copy(),
                 "deals": st.deals.copy(),
                 "counts": st.follower_counts().copy(),
             }

@@ -3,13 +3,14 @@
 Question: as more brands compete for the same accounts, how fast and how far do the prices of
 sponsored posts rise, and in which tiers?
 
-Method: the experiments' market with 5 to 80 brands (the baseline has 10; every brand keeps
-the baseline budget and strategy mix), R replications each, 365 days. The mean price per post
-of each tier over time (``price_<tier>`` of the time series), as an index of its value on the
-first day, and the price at the end over the price at the start. Means and 95% CIs over
-replications. Prices move at the end of each 30-day period: with recognition (followers), with
-engagement quality, and with the demand multiplier, which rises when an account gets more
-offers than it will accept (ODD 7.7, 7.25).
+Method: the experiments' market with 5 to 80 brands (the baseline has 20; every brand keeps
+the baseline budget, strategy mix and learning), R replications each, 365 days. The mean
+price per post of each tier over time (``price_<tier>`` of the time series), as an index of
+its value on the first day, and the price at the end over the price at the start. Means and
+95% CIs over replications. Prices move at the end of each 30-day period: with recognition
+(followers), with engagement quality, and with the demand multiplier, which rises when an
+account sells out and falls when some of its posts go unasked
+(:func:`simulation.mechanisms.demand_multiplier_update`).
 """
 
 from __future__ import annotations

@@ -1,17 +1,22 @@
-"""Return per dollar of celebrity, micro and mixed portfolios, with and without relationship
-overhead and with and without a platform (forces 2 and 3).
+"""Sales and earned value per dollar of celebrity, micro and mixed portfolios, with and
+without relationship overhead and with and without a platform (forces 2 and 3).
 
-Question: which portfolio earns most per dollar once the cost of many small relationships is
-counted, and does a matching platform change the answer?
+Question: if a brand spends its whole budget on one kind of portfolio, which returns most per
+dollar once the cost of many small relationships is counted, and does a matching platform
+change the answer?
 
 Method: the experiments' market with 12 brands, four of each strategy (``micro``: micro
-accounts only; ``celebrity``: celebrities only; ``mixed``: every tier). Relationship overhead
-``brands.relationship_cost`` of $0, $40 (the default) and $200 per relationship per month,
-crossed with no platform and every brand on the platform (``brands.platform_share`` 0 or 1;
-the platform shows every candidate with its audience fit and cuts 70% of the overhead, for a
-fee of 20% of the price). R replications each, 365 days. Per strategy and run: earned media
-value per dollar (all its brands' EMV over all their spend) and sales margin per dollar.
-Means and 95% CIs over replications.
+accounts only; ``celebrity``: celebrities only; ``mixed``: every tier). Every brand spends its
+whole budget on influencers (``brands.own_share`` 0), keeps its split fixed
+(``brands.learning_rate`` 0) and buys best first whatever the expected return
+(``brands.hurdle`` 0), so each portfolio is measured on a full budget, as in
+``configs/celebrity_vs_micro.toml``. Relationship overhead ``brands.relationship_cost`` of $0,
+$50 (the default) and $200 per relationship per period, crossed with no platform and every
+brand on the platform (``brands.platform_share`` 0 or 1; the platform shows every candidate
+with its audience's measured trust and interest and cuts 70% of the overhead, for a fee of
+20% of the price). R replications each (common seeds), 365 days. Per strategy and run: sales
+value per dollar (customers won, in people, times ``brands.margin``, over spend) and earned
+media value per dollar of influencer spend. Means and 95% CIs over replications.
 """
 
 from __future__ import annotations
@@ -35,9 +40,16 @@ from .common import (
 NAME = "strategy_returns"
 QUESTION = "Which portfolio returns most per dollar, with overhead and with a platform?"
 
-OVERHEADS = (0.0, 40.0, 200.0)
+OVERHEADS = (0.0, 50.0, 200.0)
 PLATFORM = (0.0, 1.0)
-STRATEGY_MIX = {"brands.n_brands": 12, "brands.share_micro": 1 / 3, "brands.share_celebrity": 1 / 3}
+STRATEGY_MIX = {
+    "brands.n_brands": 12,
+    "brands.share_micro": 1 / 3,
+    "brands.share_celebrity": 1 / 3,
+    "brands.own_share": 0.0,
+    "brands.learning_rate": 0.0,
+    "brands.hurdle": 0.0,
+}
 STRATEGIES = ("micro", "mixed", "celebrity")
 
 
@@ -47,7 +59,11 @@ def _extract(res, _snaps):
     for s, g in br.groupby("strategy"):
         spend = g["spend"].sum()
         rows[s] = {
-            "emv_per_dollar": g["earned_value"].sum() / spend if spend else np.nan,
+            "emv_per_dollar": (
+                g["earned_value"].sum() / (spend - g["own_spend"].sum())
+                if spend - g["own_spend"].sum()
+                else np.nan
+            ),
             "sales_per_dollar": g["sales_value"].sum() / spend if spend else np.nan,
             "overhead_share": g["overhead"].sum() / spend if spend else np.nan,
             "fee_share": g["platform_fees"].sum() / spend if spend else np.nan,
@@ -88,7 +104,7 @@ def run(out: Path, quick: bool = False, replications: int | None = None) -> dict
     save_table(df, out, "runs")
     keys = ["platform", "overhead", "strategy"]
     table = None
-    for o in ("emv_per_dollar", "sales_per_dollar", "overhead_share", "deals_per_brand"):
+    for o in ("sales_per_dollar", "emv_per_dollar", "overhead_share", "deals_per_brand"):
         s = (
             summarise(df, keys, o)
             .rename(columns={"mean": o, "ci_low": f"{o}_lo", "ci_high": f"{o}_hi"})
@@ -99,7 +115,7 @@ def run(out: Path, quick: bool = False, replications: int | None = None) -> dict
 
     # paired differences micro - celebrity (same replicate), per condition
     wide = df.pivot_table(
-        index=["platform", "overhead", "replicate"], columns="strategy", values="emv_per_dollar"
+        index=["platform", "overhead", "replicate"], columns="strategy", values="sales_per_dollar"
     ).reset_index()
     diffs = []
     if {"micro", "celebrity"} <= set(wide.columns):
@@ -115,8 +131,8 @@ def run(out: Path, quick: bool = False, replications: int | None = None) -> dict
     colors = {"micro": "C2", "mixed": "C1", "celebrity": "C4"}
     for ax, col, label in zip(
         axes,
-        ("emv_per_dollar", "sales_per_dollar"),
-        ("earned media value per $ spent", "sales margin per $ spent"),
+        ("sales_per_dollar", "emv_per_dollar"),
+        ("sales value per $ spent", "earned media value per $ of influencer spend"),
         strict=True,
     ):
         for i, strat in enumerate(STRATEGIES):
@@ -139,8 +155,10 @@ def run(out: Path, quick: bool = False, replications: int | None = None) -> dict
         ax.set_ylabel(label)
         ax.set_xlabel("relationship overhead ($ per relationship per month) / platform")
         ax.grid(axis="y", alpha=0.3)
-    axes[0].axhline(6.5, color="crimson", ls=":", lw=1, label="Tomoson 2015: $6.50")
+    axes[1].axhline(6.5, color="crimson", ls=":", lw=1, label="Tomoson 2015: $6.50")
+    axes[0].axhline(1.0, color="0.4", ls=":", lw=1, label="break even")
     axes[0].legend(fontsize=8)
+    axes[1].legend(fontsize=8)
     fig.suptitle(
         f"Return per dollar by portfolio (mean, 95% CI over R={st.replications})", fontsize=10
     )

@@ -4,8 +4,10 @@
 Question: as sponsored posts become a larger share of the whole feed, how much less do
 followers engage with them and buy through them, and where is the tune-out point?
 
-Method: the experiments' market with more sponsored supply (``influencers.sponsored_cap`` 12,
-``authenticity_mean`` 0.3) and 5 to 120 brands, so that the market-wide sponsored share spans
+Method: the experiments' market with the sponsored share set by the number of brands: 5 to
+120 brands that spend their whole budget on influencers whatever the return (``brands.hurdle``
+0, ``own_share`` 0, a fixed split) and influencers that take every offer up to 12 posts a
+period (``influencers.lookahead`` 0: myopic), so that the market-wide sponsored share spans
 about 1% to 20% of posts. Two variants: the full model, and "fatigue only" (trust erosion and
 the off-topic penalty off), which isolates tune-out (ad fatigue) from lost trust. R
 replications each, 365 days; outcomes over days 91-365 (after the first three periods).
@@ -38,7 +40,13 @@ NAME = "tune_out"
 QUESTION = "How do engagement and conversion fall with the sponsored share of the feed?"
 
 N_BRANDS = (5, 10, 20, 40, 80, 120)
-SUPPLY = {"influencers.sponsored_cap": 12, "influencers.authenticity_mean": 0.3}
+SUPPLY = {
+    "influencers.sponsored_cap": 12,
+    "influencers.lookahead": 0.0,
+    "brands.hurdle": 0.0,
+    "brands.own_share": 0.0,
+    "brands.learning_rate": 0.0,
+}
 VARIANTS = {
     "full model": {},
     "fatigue only": {"behaviour.trust_erosion": 0.0, "behaviour.offtopic_penalty": 0.0},
@@ -54,7 +62,7 @@ def _extract(res, _snaps):
     return {
         "sponsored_share": float(ts["sponsored_posts"].sum() / max(ts["posts"].sum(), 1)),
         "engagement_per_impression": float(ts["engagements"].sum() / imp) if imp else np.nan,
-        "conversion_per_impression": float(ts["conversions"].sum() / imp) if imp else np.nan,
+        "conversion_per_impression": float(ts["customers"].sum() / imp) if imp else np.nan,
         "mean_fatigue": float(ts["mean_fatigue"].mean()),
         "mean_trust": float(ts["mean_trust"].mean()),
         "sponsored_engagements_per_day": float(ts["engagements"].mean()),
