@@ -732,11 +732,6 @@ def _check_cross(cfg: Config) -> None:
         if not a < b:
             raise ConfigError(f"{kb}: {b:,} must be greater than {ka} ({a:,})")
     n = cfg.population.n_followers
-    if cfg.n_influencers > n:
-        raise ConfigError(
-            f"influencers: {cfg.n_influencers:,} influencers but population.n_followers is "
-            f"{n:,}; allowed at most one influencer per follower"
-        )
     people = cfg.population.people
     if people < n:
         raise ConfigError(

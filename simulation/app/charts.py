@@ -71,10 +71,19 @@ CHARTS: dict[str, tuple[str, str, dict[str, tuple[str, str]], bool]] = {
         {"unfollows": ("unfollows", "#de2d26"), "follows": ("new follows", "#2ca25f")},
         False,
     ),
-    "return": (
-        "Return per dollar by brand strategy",
-        "earned media value per $ spent",
-        {f"return_per_dollar_{s}": (s, STRATEGY_COLORS[s]) for s in STRATEGIES},
+    "sales": (
+        "Sales per dollar by brand strategy",
+        "sales value per $ spent (cumulative)",
+        {f"sales_per_dollar_{s}": (s, STRATEGY_COLORS[s]) for s in STRATEGIES},
+        False,
+    ),
+    "budget": (
+        "Where brands plan their budget",
+        "mean share of the budget",
+        {
+            "budget_share_own": ("own posts", "#636363"),
+            **{f"budget_share_{t}": (t, TIER_COLORS[t]) for t in TIERS},
+        },
         False,
     ),
     "adoption": (

@@ -121,7 +121,7 @@ def lever_overrides(
 
     Args:
         base: the chosen scenario.
-        n_followers: simulated followers (raised to one per influencer if fewer). While the
+        n_followers: simulated followers (at least one). While the
             slider is at its start position, the scenario's own population is used if it is
             smaller (a 50-follower cascade stays 50 followers).
         levers: values by lever name; ``None`` keeps the scenario's value.
@@ -130,7 +130,7 @@ def lever_overrides(
 
     Returns:
         ``({"section.key": value}, notes)``: the overrides and, for each adjustment made
-        (celebrity share cut so the shares add up to 1, too few followers, a combination
+        (celebrity share cut so the shares add up to 1, a combination
         the scenario cannot take), a note for the page.
     """
     start = start or {}
@@ -139,9 +139,7 @@ def lever_overrides(
     if start.get("n_followers") == n_followers:
         # untouched: the scenario's own population, but no more than the page's default
         n_followers = min(base.population.n_followers, int(n_followers))
-    n = max(int(n_followers), base.n_influencers, 1)
-    if n != int(n_followers):
-        notes.append(f"followers raised to {n:,}: at least one per influencer")
+    n = max(int(n_followers), 1)
     size["population.n_followers"] = n
     if base.population.people < n:
         size["population.people"] = n
