@@ -91,8 +91,8 @@ def calibration_checks(result: RunResult, rel_tol: float = 0.35) -> list[Check]:
     Engagement by follower range within ``rel_tol`` of Markerly's rates
     (``behaviour.engagement_base``, ``engagement_size_exponent``); micro posts selling at
     their rate-card (recognition) price at the steady state, paid over list within 25%
-    (``population.susceptibility_mean``); earned media value per dollar of influencer spend
-    within ``rel_tol`` of $6.50 (``brands.value_per_engagement``).
+    (``brands.margin``); earned media value per dollar of influencer spend within
+    ``rel_tol`` of $6.50 (``brands.value_per_engagement``).
     """
     checks = []
     rates = engagement_by_bucket(result.influencers)
@@ -118,7 +118,7 @@ def calibration_checks(result: RunResult, rel_tol: float = 0.35) -> list[Check]:
             0.8,
             1.25,
             "Influencer Marketing Hub rate cards 2021-2024",
-            "population.susceptibility_mean (with brands.margin)",
+            "brands.margin (with population.susceptibility_mean from HelloSociety 2018)",
         )
     )
     emv = _nan(s.get("return_per_dollar"))

@@ -173,14 +173,15 @@ class PopulationConfig:
         lo_open=True,
     )
     susceptibility_mean: float = P(
-        0.08,
+        0.24,
         "Mean purchase propensity: probability that a follower who engaged with a sponsored "
         "post, fully trusts the account's recommendations and is fully interested in the "
         "product's category buys it.",
         lo=0,
         hi=1,
-        source="calibration target: 3% would consider buying a product a celebrity endorsed "
-        "(Collective Bias 2016), with celebrity trust 0.04: 0.75 x 0.04 = 3%",
+        source="purchase figure: consumers who like influencer content buy after about five "
+        "branded posts (HelloSociety 2018): one in five per engaged post for a receptive "
+        "follower of a micro account, 0.24 x 0.82 = 0.2",
     )
     susceptibility_concentration: float = P(
         8.0, "Beta concentration of susceptibility across followers.", lo=0, hi=1e6, lo_open=True
@@ -510,12 +511,15 @@ class BrandConfig:
         hi=1,
     )
     margin: float = P(
-        25.0,
-        "Margin earned per customer won (a product adoption).",
+        9.0,
+        "Value to a brand of a customer won (margin on the purchases a product adoption "
+        "brings).",
         lo=0,
         hi=1e9,
         unit="$",
-        source="assumption: a consumer product with a $20 margin per first purchase",
+        source="calibration target: with it, micro posts sell at their rate-card price at the "
+        "steady state (brands' willingness to pay sets clearing prices; rate cards of "
+        "Influencer Marketing Hub 2021-2024)",
     )
     hurdle: float = P(
         1.0,
@@ -595,12 +599,13 @@ class BrandConfig:
         source="assumption: Instagram ad CPMs of $5-$10",
     )
     own_conversion: float = P(
-        0.0015,
+        0.004,
         "Purchase probability of a person fully interested in the category who sees the "
         "brand's own post (the Bass external influence p when own_reach is 1).",
         lo=0,
         hi=1,
-        source="Bass 1969 (p about 0.03)",
+        source="assumption: promoting its own posts pays a brand a little above break even "
+        "before any demotion (Bass 1969 for the role of p)",
     )
     seed_adopters: int = P(
         0,
