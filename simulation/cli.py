@@ -9,7 +9,6 @@ left half-written.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
@@ -41,26 +40,52 @@ def cmd_run(args: argparse.Namespace) -> int:
     result = run(cfg, seed=args.seed, steps=args.steps, progress=not args.quiet)
     write_run(result, out, fmt=args.format, overwrite=args.overwrite)
     if not args.quiet:
-        s = result.summary
         print(
             f"wrote {out}/ ({result.config.run.steps} days, seed {result.seed}, "
             f"{result.wall_time:.1f} s)"
         )
-        print(
-            json.dumps(
-                {
-                    k: s[k]
-                    for k in (
-                        "engagement_rate_by_tier",
-                        "return_per_dollar",
-                        "return_per_dollar_by_strategy",
-                        "follower_retention",
-                    )
-                },
-                indent=2,
-            )
-        )
+        print(run_report(result.summary))
     return 0
+
+
+def run_report(s: dict) -> str:
+    """The headline answers of a run, in plain lines: prices, costs and returns by tier and
+    strategy, the steady-state check, the audience (from ``summary.json``)."""
+    from .config import TIERS
+    from .state import STRATEGIES
+
+    def money(x):
+        return "-" if x is None else f"${x:,.2f}" if x < 100 else f"${x:,.0f}"
+
+    def ratio(x):
+        return "-" if x is None else f"{x:.2f}"
+
+    ss = s["steady_state"]
+    drift = ", ".join(f"{t} {v:+.1%}" for t, v in ss["price_drift"].items() if v is not None)
+    lines = [
+        "price per post at the end:  "
+        + "  ".join(f"{t} {money(s['price_by_tier_end'][t])}" for t in TIERS),
+        f"steady state: {'settled' if ss['settled'] else 'NOT settled'} (tier price drift over "
+        f"the last {ss['window_days']} days: {drift}; allowed {ss['tolerance']:.0%})",
+        "cost per engagement (price): "
+        + "  ".join(f"{t} {money(s['cost_per_engagement_by_tier'][t])}" for t in TIERS),
+        "cost per engagement (all in, with fees and overhead): "
+        + "  ".join(f"{t} {money(s['cost_per_engagement_all_in_by_tier'][t])}" for t in TIERS),
+        "sales per $ by strategy:   "
+        + "  ".join(f"{k} {ratio(s['sales_per_dollar_by_strategy'][k])}" for k in STRATEGIES),
+        "earned media value per $ of influencer spend: "
+        + "  ".join(f"{k} {ratio(s['return_per_dollar_by_strategy'][k])}" for k in STRATEGIES),
+        "budget used / unspent by strategy: "
+        + "  ".join(
+            f"{k} {money(s['budget_used_by_strategy'][k])} / "
+            f"{money(s['budget_unspent_by_strategy'][k])}"
+            for k in STRATEGIES
+        ),
+        f"customers won: {s['customers']:,.0f} people; adopted share {s['adopted_share_end']:.1%}; "
+        f"follower retention {ratio(s['follower_retention'])}; people who unfollowed someone "
+        f"{s['unfollowed_share']:.1%}",
+    ]
+    return "\n".join(lines)
 
 
 def cmd_params(args: argparse.Namespace) -> int:

@@ -512,8 +512,7 @@ class BrandConfig:
     )
     margin: float = P(
         9.0,
-        "Value to a brand of a customer won (margin on the purchases a product adoption "
-        "brings).",
+        "Value to a brand of a customer won (margin on the purchases a product adoption brings).",
         lo=0,
         hi=1e9,
         unit="$",
