@@ -254,56 +254,70 @@ class Influencer(mesa.Agent):
     def commercial_share(self) -> float:
         return float(self.model.state.share[self.index])
 
-    def accept(self, offers: list[tuple[int, int]]) -> list[tuple[int, int]]:
-        """Answer this round's offers, each (brand, posts asked); return (brand, posts taken).
+    def accept(self, offers: list[tuple[int, int, int]]) -> list[tuple[int, int]]:
+        """Answer this round's offers, each (brand, posts asked, least posts the brand takes);
+        return (brand, posts taken).
 
         On-topic offers first, brands in random order, each given as many of its posts as the
-        period's free capacity allows; then off-topic posts one at a time, each taken only
-        if it raises ``U(booked + 1, off + 1)`` above ``U(booked, off)`` (its fee beats the
-        trust and followers it is expected to cost). Taken posts are booked on free days of
-        the period; every post asked and not taken is refused.
+        period's free capacity allows, if that is at least the least it takes; then off-topic
+        posts one at a time, each taken only if it raises ``U(booked + 1, off + 1)`` above
+        ``U(booked, off)`` (its fee beats the trust and followers it is expected to cost),
+        again only if the brand gets at least the least it takes. Taken posts are booked on
+        free days of the period; every post asked and not taken is refused.
         """
         st, rng = self.model.state, self.model.rng
         j = self.index
         cap = self.model.cfg.influencers.sponsored_cap
-        asked = sum(n for _, n in offers)
+        asked = sum(n for _, n, _ in offers)
         st.offers[j] += asked
         order = [offers[k] for k in rng.permutation(len(offers)).tolist()]
         topic = st.inf_topic[j]
         table = self.model.sponsorship[j]
+        free_days = int((st.schedule[j] < 0).sum())
         taken: dict[int, int] = {}
-        for b, n in order:
-            if st.category[b] != topic:
-                continue
-            give = int(min(n, max(st.capacity[j] - st.booked[j], 0)))
-            if give:
-                taken[b] = give
-                st.booked[j] += give
-        for b, n in order:
+        booked, off, used = int(st.booked[j]), int(st.booked_off[j]), 0
+        for b, n, least in order:
             if st.category[b] == topic:
-                continue
-            for _ in range(n):
-                k, o = int(st.booked[j]), int(st.booked_off[j])
-                if k >= cap or table[k + 1, o + 1] <= table[k, o]:
-                    break
-                taken[b] = taken.get(b, 0) + 1
-                st.booked[j] += 1
-                st.booked_off[j] += 1
-        brands = [b for b, n in taken.items() for _ in range(n)]
+                give = min(n, int(st.capacity[j]) - booked, free_days - used)
+            else:
+                give = 0
+                while (
+                    give < n
+                    and booked + give < cap
+                    and used + give < free_days
+                    and table[booked + give + 1, off + give + 1] > table[booked + give, off + give]
+                ):
+                    give += 1
+            if give >= max(least, 1):
+                taken[b] = give
+                booked += give
+                used += give
+                if st.category[b] != topic:
+                    off += give
+        brands = [b for b, k in taken.items() for _ in range(k)]
         free = np.flatnonzero(st.schedule[j] < 0)
-        days = rng.choice(free, size=min(len(brands), free.size), replace=False)
-        st.schedule[j, days] = brands[: days.size]
-        out: dict[int, int] = {}
-        for b in brands[: days.size]:
-            out[b] = out.get(b, 0) + 1
-        n_taken = sum(out.values())
-        st.booked[j] -= len(brands) - n_taken
+        days = rng.choice(free, size=len(brands), replace=False)
+        st.schedule[j, days] = brands
+        st.booked[j] = booked
+        st.booked_off[j] = off
+        n_taken = len(brands)
         st.accepted_total[j] += n_taken
         st.refused_total[j] += asked - n_taken
-        return list(out.items())
+        return list(taken.items())
 
 
 # -- brands --------------------------------------------------------------------------------
+
+
+def _least_posts(value: float, unit: float, overhead: float, hurdle: float, n: int) -> int | None:
+    """Smallest number of posts k <= n with ``value / (unit + overhead / k) >= hurdle``
+    (None if not even n posts clear the hurdle)."""
+    if n < 1:
+        return None
+    for k in range(1, n + 1):
+        if value >= hurdle * (unit + overhead / k):
+            return k
+    return None
 
 
 class Brand(mesa.Agent):
@@ -421,13 +435,16 @@ class Brand(mesa.Agent):
     # -- the period -----------------------------------------------------------------------
 
     def learn(self) -> None:
-        """Move the budget split toward what paid last period (exponential weights)."""
+        """Move the budget split toward what paid last period (exponential weights).
+
+        A channel's realized return is the sales value of the customers it won last period
+        over the larger of its budget and its spend (idle budget earns nothing; money a
+        channel used beyond its budget, in the pooled rounds, counts against it)."""
         st, br = self.model.state, self.model.cfg.brands
         b = self.index
+        base = np.maximum(self.budget, self.period_spend)
         with np.errstate(invalid="ignore", divide="ignore"):
-            returns = np.where(
-                self.budget > 0, self.period_customers * br.margin / self.budget, np.nan
-            )
+            returns = np.where(base > 0, self.period_customers * br.margin / base, np.nan)
         st.shares[b] = mech.budget_shares_update(
             st.shares[b],
             returns,
@@ -536,13 +553,14 @@ class Brand(mesa.Agent):
         )
         self.value = customers * cfg.brands.margin
 
-    def next_offers(self) -> list[tuple[int, int]]:
-        """This round's offers, each (account, posts): to every candidate not yet asked this
-        period, best sales per dollar first, a bundle of the posts the account says it takes
-        (its capacity), cut to what the budget affords, while the bundle clears the hurdle:
-        ``value / (price (1 + fee) + overhead / posts) >= hurdle``. The budget is the
-        channel's, or, once ``pooled`` is set (the model's last rounds), whatever of the whole
-        budget no channel could use."""
+    def next_offers(self) -> list[tuple[int, int, int]]:
+        """This round's offers, each (account, posts, least posts): to every candidate not yet
+        asked this period, best sales per dollar first, a bundle of the posts the account says
+        it takes (its capacity), cut to what the budget affords, while the bundle clears the
+        hurdle: ``value / (price (1 + fee) + overhead / posts) >= hurdle``. The least number
+        of posts is the smallest bundle that still clears it (the overhead spread over fewer
+        posts); the brand takes no fewer. The budget is the channel's, or, once ``pooled`` is
+        set (the model's last rounds), whatever of the whole budget no channel could use."""
         st, cfg = self.model.state, self.model.cfg
         if self.cand.size == 0:
             return []
@@ -562,14 +580,15 @@ class Brand(mesa.Agent):
             ch = 1 + int(st.tier[cand[i]])
             money = pool if self.pooled else left[ch]
             n = int(min(want[i], (money - over) // unit[i])) if money > over else 0
-            if n < 1 or self.value[i] / (unit[i] + over / n) < br.hurdle:
+            least = _least_posts(self.value[i], unit[i], over, br.hurdle, n)
+            if least is None:
                 continue
             cost = n * unit[i] + over
             if self.pooled:
                 pool -= cost
             else:
                 left[ch] -= cost
-            out.append((int(cand[i]), n))
+            out.append((int(cand[i]), n, least))
             self.asked.add(int(cand[i]))
         return out
 

@@ -73,8 +73,8 @@ def P(
 class RunConfig:
     """How long and with what engine a run goes."""
 
-    steps: int = P(365, "Number of steps (days) to simulate.", lo=1, hi=100_000, unit="days")
-    seed: int = P(0, "Root seed of the run's one numpy Generator.", lo=0, hi=2**63 - 1)
+    steps: int = P(730, "Number of steps (days) to simulate.", lo=1, hi=100_000, unit="days")
+    seed: int = P(1, "Root seed of the run's one numpy Generator.", lo=0, hi=2**63 - 1)
     engine: str = P(
         "vectorized",
         "Follower engine: 'vectorized' (numpy over arrays) or 'reference' "
@@ -545,7 +545,7 @@ class BrandConfig:
     )
     platform_share: float = P(0.0, "Share of brands using the matching platform.", lo=0, hi=1)
     learning_rate: float = P(
-        1.0,
+        2.0,
         "Exponential-weights sensitivity of the budget split to realized sales per dollar "
         "(0 keeps the planned split).",
         lo=0,

@@ -185,15 +185,15 @@ class MarketModel(mesa.Model):
             for brand in self._brand_list:
                 brand.pooled = pooled
             for _ in range(MAX_ROUNDS):
-                offers: dict[int, list[tuple[int, int]]] = defaultdict(list)
+                offers: dict[int, list[tuple[int, int, int]]] = defaultdict(list)
                 for b in self.rng.permutation(st.n_brands).tolist():
-                    for j, n in self._brand_list[b].next_offers():
-                        offers[j].append((b, n))
+                    for j, n, least in self._brand_list[b].next_offers():
+                        offers[j].append((b, n, least))
                 if not offers:
                     break
                 for j in sorted(offers):
                     taken = dict(self._influencer_list[j].accept(offers[j]))
-                    for b, _ in offers[j]:
+                    for b, _, _ in offers[j]:
                         self._brand_list[b].answered(j, taken.get(b, 0))
 
     def audience_stats(self, cand: np.ndarray, b: int) -> tuple[np.ndarray, ...]:
@@ -403,9 +403,9 @@ class MarketModel(mesa.Model):
         shares = st.shares.mean(axis=0) if st.n_brands else np.zeros(len(CHANNELS))
         for c, name in enumerate(CHANNELS):
             m[f"budget_share_{name}"] = float(shares[c]) if st.n_brands else float("nan")
-        m["adoptions"] = int(st.new_f.size)
+        m["adoptions"] = float(st.new_f.size * w)
         adopters = int(st.any_adopted.sum())
-        m["adopters"] = adopters
+        m["adopters"] = float(adopters * w)
         m["adopted_share"] = _ratio(adopters, st.n_followers)
         reach = self.own_reach()
         m["own_reach"] = float(np.mean(reach)) if st.n_brands else 0.0

@@ -11,7 +11,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from .config import TIERS
-from .state import STRATEGIES
+from .state import CHANNELS, STRATEGIES
 
 __all__ = ["PLOTS", "plot_run"]
 
@@ -31,7 +31,7 @@ PLOTS: dict[str, tuple[str, str, list[str], bool]] = {
     ),
     "followers_by_tier.png": (
         "Followers by tier",
-        "followers (nominal)",
+        "followers (people)",
         [f"followers_{t}" for t in TIERS],
         True,
     ),
@@ -47,11 +47,28 @@ PLOTS: dict[str, tuple[str, str, list[str], bool]] = {
         ["sponsored_share", "commercial_share", "mean_fatigue"],
         False,
     ),
-    "trust.png": ("Mean trust on follow edges", "trust", ["mean_trust"], False),
+    "trust.png": (
+        "Mean trust on follow edges, as a share of each follower's baseline",
+        "relative trust",
+        ["mean_trust"],
+        False,
+    ),
+    "sales_by_strategy.png": (
+        "Sales value per dollar by brand strategy (cumulative)",
+        "sales (\\$) per \\$ spent",
+        [f"sales_per_dollar_{s}" for s in STRATEGIES],
+        False,
+    ),
     "return_by_strategy.png": (
-        "Earned media value per dollar by brand strategy (cumulative)",
-        "EMV (\\$) per \\$ spent",
+        "Earned media value per dollar of influencer spend by brand strategy (cumulative)",
+        "EMV (\\$) per \\$ spent on influencers",
         [f"return_per_dollar_{s}" for s in STRATEGIES],
+        False,
+    ),
+    "budget_shares.png": (
+        "Where brands plan their budget (mean share over brands)",
+        "share of the budget",
+        [f"budget_share_{c}" for c in CHANNELS],
         False,
     ),
 }
