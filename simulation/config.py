@@ -315,9 +315,9 @@ class InfluencerConfig:
         lo=0,
         hi=1e6,
         unit="$",
-        source="calibration target: least-squares fit of log price on log followers to the "
+        source="set from the figures: least-squares fit of log price on log followers to the "
         "rate cards by tier (Influencer Marketing Hub 2021-2024) and the cent-per-follower "
-        "rule (Mediakix 2017)",
+        "rule (Mediakix 2017), exact at one cent a follower",
     )
     price_exponent: float = P(
         1.0,
@@ -325,7 +325,7 @@ class InfluencerConfig:
         "averages) to 1.0 (rate cards, one cent a follower).",
         lo=0,
         hi=2,
-        source="calibration target: fitted with price_per_k (docs/CALIBRATION.md)",
+        source="set from the figures: fitted with price_per_k (docs/CALIBRATION.md)",
     )
     price_quality_elasticity: float = P(
         0.5,
@@ -382,7 +382,7 @@ class BehaviourConfig:
         "fewer: the share of its audience who act on them.",
         lo=0,
         hi=1,
-        source="calibration target: 82% are highly likely to follow a micro influencer's "
+        source="set from the figure: 82% are highly likely to follow a micro influencer's "
         "recommendation (Experticity / Keller Fay 2016)",
     )
     trust_init_large: float = P(
@@ -391,7 +391,7 @@ class BehaviourConfig:
         "(log-linear in log N from micro_min). Sources range 0.03 to 0.07.",
         lo=0,
         hi=1,
-        source="calibration target: 4% trust celebrities for what to buy (ExpertVoice 2018); "
+        source="set from the figure: 4% trust celebrities for what to buy (ExpertVoice 2018); "
         "3% would consider a celebrity-endorsed product (Collective Bias 2016)",
     )
     trust_rebuild: float = P(
@@ -567,7 +567,7 @@ class BrandConfig:
         hi=0.5,
     )
     value_per_engagement: float = P(
-        2.9,
+        2.85,
         "Earned media value of one engagement (reported only; brands decide on sales).",
         lo=0,
         hi=1e6,

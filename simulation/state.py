@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy.special import betaincinv
 
 from . import mechanisms as mech
 from .config import TIERS, Config
@@ -38,10 +39,15 @@ STRATEGY_TIERS: dict[str, tuple[int, ...]] = {
 
 
 def _beta(rng: np.random.Generator, mean, concentration: float, size: int) -> np.ndarray:
-    """Beta draws with the given mean(s) and concentration (a + b); exact at mean 0 or 1."""
+    """Beta draws with the given mean(s) and concentration (a + b); exact at mean 0 or 1.
+
+    Drawn by inverse CDF from exactly ``size`` uniforms, so the draws that follow in the
+    run's one Generator do not depend on the Beta's parameters (a sweep over a mean leaves
+    the rest of the market as it was: common random numbers)."""
     mean = np.broadcast_to(np.asarray(mean, dtype=np.float64), (size,))
     m = np.clip(mean, 1e-9, 1.0 - 1e-9)
-    draw = rng.beta(m * concentration, (1.0 - m) * concentration)
+    u = rng.random(size)
+    draw = betaincinv(m * concentration, (1.0 - m) * concentration, u)
     return np.where(mean <= 0.0, 0.0, np.where(mean >= 1.0, 1.0, draw))
 
 
