@@ -204,11 +204,13 @@ def sponsorship_table(model) -> np.ndarray:
 
 def plan_influencers(model) -> None:
     """Start of a period: every influencer sets how many sponsored posts it will take
-    (``capacity``, the k that maximises ``U[k, 0]``) and keeps ``U`` for off-topic offers."""
+    (``capacity``, the k that maximises ``U[k, 0]``, at most one a day of the period) and
+    keeps ``U`` for off-topic offers."""
     st = model.state
     table = sponsorship_table(model)
     model.sponsorship = table
     st.capacity = np.argmax(table[:, :, 0], axis=1).astype(np.int64)
+    np.minimum(st.capacity, model.cfg.run.period, out=st.capacity)  # one post a day at most
     st.capacity[st.counts == 0] = 0
 
 
