@@ -176,11 +176,12 @@ def _outcomes(res) -> dict[str, float]:
 #: either invisible or one follower of 400 people, and a fixed overhead per relationship
 #: favours the larger account; 40,000 and 100,000 agree: 2.14 / 2.20 on seeds 1-4); mean
 #: fatigue over the second year 0.0208 (0.0017) / 0.0208 (0.0018); adopted share 0.0773
-#: (0.004) / 0.0757 (0.004). With 3 seeds the difference of means has sd about 5.5%, 5.5%,
-#: 7% and 4.3% of the value; the tolerances are four of those, plus the bias for mixed.
-#: An outcome counted in simulated followers instead of people would differ by a factor 4.
+#: (0.004) / 0.0757 (0.004). With 3 seeds the difference of the means has an sd of 6.8%,
+#: 4.5%, 6.9% and 4.3% of the value: the tolerances are four sd, and for mixed brands five
+#: sd plus the bias. Seeds 1-3 measure differences of 4%, 13%, 2% and 1.5%. An outcome
+#: counted in simulated followers instead of people would differ by a factor of 4.
 CONVERGENCE_TOLERANCE = {
-    "sales_per_dollar_micro": 0.22,
+    "sales_per_dollar_micro": 0.27,
     "sales_per_dollar_mixed": 0.31,
     "mean_fatigue": 0.28,
     "adopted_share": 0.18,
