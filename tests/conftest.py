@@ -1,4 +1,5 @@
-"""Shared fixtures: a tiny market that runs in a fraction of a second."""
+"""Shared fixtures: a tiny market that runs in a fraction of a second, and the baseline
+scenario run once per session (`baseline_run`) for the tests that read it."""
 
 from __future__ import annotations
 
