@@ -1,12 +1,18 @@
-"""Shared fixtures: a tiny market that runs in a fraction of a second."""
+"""Shared fixtures: a tiny market that runs in a fraction of a second, and the baseline
+scenario run once per session (`baseline_run`) for the tests that read it."""
 
 from __future__ import annotations
 
 import copy
+import functools
+from pathlib import Path
 
 import pytest
 
-from simulation.config import config_from_dict
+from simulation.config import config_from_dict, load_config
+from simulation.runner import run
+
+ROOT = Path(__file__).resolve().parent.parent
 
 #: The smallest market with every tier: 600 followers standing for 60,000 people (100 each),
 #: 12 influencers on tier bounds scaled down to fit (celebrities have 10,000-30,000
@@ -57,3 +63,13 @@ def tiny():
         return config_from_dict(tiny_dict(**sections))
 
     return make
+
+
+@functools.cache
+def baseline_run(n_followers: int | None = None, seed: int | None = None, steps: int | None = None):
+    """The baseline scenario (configs/baseline.toml), optionally simulated by fewer followers
+    (the same market of 4M people, coarser), run once per session for every test that reads
+    it (calibration, steady state, population convergence)."""
+    sets = [] if n_followers is None else [f"population.n_followers={n_followers}"]
+    cfg = load_config(ROOT / "configs" / "baseline.toml", sets)
+    return run(cfg, seed=seed, steps=steps)

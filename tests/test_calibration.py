@@ -1,15 +1,17 @@
-"""The baseline scenario reproduces the published figures of the brief (calibration)."""
+"""The baseline scenario reproduces the published figures it is calibrated to (calibration
+targets, ``simulation.calibration``), at its full resolution of 100,000 followers."""
 
 import pytest
+from conftest import ROOT, baseline_run
 
 from simulation.calibration import calibration_checks, engagement_by_bucket
-from simulation.config import load_config
+from simulation.config import TIERS, load_config
 from simulation.runner import run
 
 
 @pytest.fixture(scope="module")
 def baseline():
-    return run(load_config("configs/baseline.toml"))
+    return baseline_run()
 
 
 @pytest.fixture(scope="module")
@@ -20,6 +22,7 @@ def checks(baseline):
 def test_every_calibration_target_passes(checks):
     failed = [c.row() for c in checks.values() if not c.passed]
     assert not failed
+    assert len(checks) == 6
 
 
 def test_engagement_falls_with_audience_size(baseline):
@@ -33,26 +36,46 @@ def test_micro_engages_two_to_five_times_celebrity(baseline):
     assert 2.0 <= baseline.summary["micro_to_celebrity_engagement"] <= 5.0
 
 
-def test_prices_rise_with_tier_within_klears_range(baseline):
-    start = baseline.summary["price_by_tier_start"]
-    prices = [start[t] for t in ("nano", "micro", "mid", "macro", "celebrity")]
-    assert prices == sorted(prices)
-    assert 41 * 0.5 <= baseline.timeseries["price_micro"].mean() <= 41 * 1.5
-    assert 3138 * 0.5 <= baseline.timeseries["price_celebrity"].mean() <= 3138 * 1.5
-
-
-def test_uptake_of_trusted_micro_recommendation(baseline):
+def test_prices_rise_with_tier_near_a_cent_a_follower(baseline):
     s = baseline.summary
-    assert s["uptake_sample"] > 200
-    assert s["uptake_trusted_micro"] == pytest.approx(0.82, abs=0.05)
+    for when in ("price_by_tier_start", "price_by_tier_end"):
+        prices = [s[when][t] for t in TIERS]
+        assert prices == sorted(prices), when
+    # micro posts, which sell out, trade near the rate card's cent a follower (Mediakix
+    # 2017; Influencer Marketing Hub 2021-2024): measured 0.96 cents
+    inf = baseline.influencers
+    micro = inf[inf["tier"] == "micro"]
+    per_follower = (micro["price"] / micro["followers_end"]).mean()
+    assert 0.005 <= per_follower <= 0.02
+
+
+def test_fame_costs_trust(baseline):
+    # baseline trust 0.82 for micro_min followers or fewer (Experticity / Keller Fay 2016),
+    # falling with size to 0.04 from fame_size on (ExpertVoice 2018)
+    inf = baseline.influencers
+    by_tier = inf.groupby("tier", observed=False)["baseline_trust"]
+    means = by_tier.mean().tolist()
+    assert means == sorted(means, reverse=True)
+    assert by_tier.max()["nano"] == pytest.approx(0.82)
+    assert by_tier.min()["celebrity"] == pytest.approx(0.04)
+    assert by_tier.max()["celebrity"] < by_tier.min()["macro"] + 1e-12
 
 
 def test_earned_value_per_dollar_near_tomoson(baseline):
     assert baseline.summary["return_per_dollar"] == pytest.approx(6.5, rel=0.35)
 
 
+def test_the_baseline_reaches_its_steady_state(baseline):
+    ss = baseline.summary["steady_state"]
+    assert ss["settled"] is True
+    assert max(abs(v) for v in ss["price_drift"].values()) < 0.05
+
+
 def test_a_check_fails_when_the_model_is_off():
-    cfg = load_config("configs/baseline.toml", ["behaviour.engagement_base=0.05"])
+    cfg = load_config(
+        ROOT / "configs" / "baseline.toml",
+        ["behaviour.engagement_base=0.05", "population.n_followers=10000"],
+    )
     res = run(cfg, steps=60)
     names = {c.name for c in calibration_checks(res) if not c.passed}
     assert "engagement rate, 1000-10000 followers" in names

@@ -38,7 +38,11 @@ def test_defaults_load():
     cfg = config_from_dict({})
     assert cfg == Config()
     assert cfg.run.engine == "vectorized"
-    assert cfg.n_influencers == 20 + 150 + 25 + 8 + 10
+    # 3,000 accounts split by the published distribution of account sizes
+    assert cfg.n_influencers == 1891 + 842 + 192 + 71 + 4 == 3000
+    # one population scale: 4 million people simulated by 100,000 followers
+    assert cfg.population.people / cfg.population.n_followers == 40
+    assert cfg.graph.kind == "topic_blocks"
     assert set(config_to_dict(cfg)) == set(SECTIONS)
     with pytest.raises(dataclasses.FrozenInstanceError):
         cfg.brands.budget = 1.0  # type: ignore[misc]
@@ -109,8 +113,8 @@ def test_apply_overrides_validates():
 
 
 def test_integer_valued_float_is_accepted_for_an_integer():
-    cfg = config_from_dict({"population": {"n_followers": 2000.0}})
-    assert cfg.population.n_followers == 2000
+    cfg = config_from_dict({"population": {"n_followers": 20000.0}})
+    assert cfg.population.n_followers == 20000
     assert isinstance(cfg.population.n_followers, int)
 
 
@@ -134,7 +138,7 @@ BAD_FILES = [
     ("run = 3\n", r"^run: expected a table"),
     (
         "[population]\nn_followers = 100\n",
-        r"^influencers: 213 influencers but population\.n_followers is 100; allowed at most",
+        r"^influencers: 3,000 influencers but population\.n_followers is 100; allowed at most",
     ),
     (
         "[influencers]\nmid_min = 400\n",
@@ -152,8 +156,23 @@ BAD_FILES = [
     ('[graph]\nkind = "edgelist"\n', r"^graph\.file: required when graph\.kind is 'edgelist'"),
     ('[graph]\nkind = "karate"\n', r"^population\.n_followers: .*karate.*34"),
     (
-        "[influencers]\naudience_cap = 30000\n",
-        r"^influencers\.audience_cap: 30,000 is more than population\.n_followers",
+        "[population]\npeople = 99999\n",
+        r"^population\.people: 99,999 is less than population\.n_followers \(100,000\); allowed",
+    ),
+    (
+        "[population]\npeople = 2000000\n",
+        r"^influencers\.celebrity_max: 3,000,000 is more than population\.people \(2,000,000\)",
+    ),
+    (
+        "[influencers]\nfame_size = 500\n",
+        r"^influencers\.fame_size: 500 must be greater than influencers\.micro_min \(500\)",
+    ),
+    ("[influencers]\naudience_cap = 300\n", r"^influencers\.audience_cap: unknown key"),
+    ("[brands]\nlearning_rate = -1\n", r"^brands\.learning_rate: -1\.0 is out of range"),
+    ("[brands]\nexplore_share = 0.6\n", r"^brands\.explore_share: 0\.6 is out of range"),
+    (
+        "[brands]\nseed_adopters = 200000\n",
+        r"^brands\.seed_adopters: 200,000 is more than population\.n_followers",
     ),
 ]
 
@@ -269,3 +288,14 @@ def test_cli_good_scenario_runs(tmp_path, capsys):
     assert main(["run", str(path), "--out", str(out), "--quiet"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "--overwrite" in err
+
+
+def test_a_market_smaller_than_the_largest_tier_needs_that_tier_empty():
+    # the largest non-empty tier's upper bound must fit in the market's people
+    small = {"population": {"n_followers": 20_000, "people": 200_000}}
+    with pytest.raises(ConfigError, match=r"^influencers\.celebrity_max: "):
+        config_from_dict(small)
+    no_big = {f"n_{t}": 0 for t in ("macro", "celebrity")}
+    cfg = config_from_dict({**small, "influencers": no_big})
+    assert cfg.population.people == 200_000
+    assert cfg.n_influencers == 1891 + 842 + 192

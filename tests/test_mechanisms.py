@@ -54,7 +54,7 @@ def test_fit_term():
 
 
 def test_engagement_probability():
-    # p = e * fit * T * (1 - F * sponsored)
+    # p = e * fit * r * (1 - F * sponsored), r the trust relative to the baseline
     assert mech.engagement_probability(0.1, 0.8, 0.5, 0.4, 1) == pytest.approx(0.024)
     # organic posts are not subject to fatigue
     assert mech.engagement_probability(0.1, 0.8, 0.5, 0.4, 0) == pytest.approx(0.04)
@@ -114,7 +114,7 @@ TRUST_PARAMS = {"rebuild": 0.1, "erosion": 0.5, "offtopic_penalty": 0.1}
 
 
 def test_trust_update__organic_rebuilds_toward_one():
-    # T' = T + rebuild * (1 - T)
+    # r' = r + rebuild * (1 - r): organic posts pull relative trust back to the baseline
     t = mech.trust_update(0.5, 1, 1, 0, 0.0, 1.0, **TRUST_PARAMS)
     assert t == pytest.approx(0.55)
     trust = 0.2
@@ -126,8 +126,23 @@ def test_trust_update__organic_rebuilds_toward_one():
     assert mech.trust_update(0.3, 1, 1, 0, 0.0, 1.0, 1.0, 0.5, 0.1) == pytest.approx(1.0)
 
 
+def test_trust_update__at_rest_stays_at_rest():
+    # r = 1 is the rest state: organic posts, and sponsored on-topic posts within the
+    # tolerated share (excess 0), leave it exactly where it is
+    for organic in (0, 1):
+        assert mech.trust_update(1.0, 1, organic, 0, 0.0, 2.0, **TRUST_PARAMS) == 1.0
+    r = np.ones(5, np.float32)
+    out = mech.trust_update(
+        r, np.float32(1), np.float32(1), np.float32(0), np.float32(0), 1.0, 0.02, 0.12, 0.05
+    )
+    assert np.all(out == 1.0)
+    # but an off-topic sponsored post or any excess moves it down
+    assert mech.trust_update(1.0, 1, 0, 1, 0.0, 1.0, **TRUST_PARAMS) == pytest.approx(0.9)
+    assert mech.trust_update(1.0, 1, 1, 0, 0.1, 1.0, **TRUST_PARAMS) == pytest.approx(0.95)
+
+
 def test_trust_update__sponsored_erodes():
-    # loss = sensitivity * (erosion * excess + penalty * offtopic) * T
+    # loss = sensitivity * (erosion * excess + penalty * offtopic) * r
     t = mech.trust_update(0.5, 1, 0, 1, 0.2, 2.0, **TRUST_PARAMS)
     assert t == pytest.approx(0.5 - 2.0 * (0.5 * 0.2 + 0.1) * 0.5)
     t = mech.trust_update(0.5, 1, 0, 0, 0.2, 1.0, **TRUST_PARAMS)
@@ -180,7 +195,9 @@ def test_trust_update__stays_in_unit_interval():
 
 
 def test_unfollow_probability():
-    # p = rate * clip((threshold - T) / threshold, 0, 1)
+    # p = rate * clip((threshold - r) / threshold, 0, 1): nobody unfollows at rest (r = 1)
+    assert mech.unfollow_probability(1.0, 0.5, 0.1) == 0.0
+    assert mech.unfollow_probability(1.0, 1.0, 0.1) == 0.0
     assert mech.unfollow_probability(0.4, 0.4, 0.1) == 0.0
     assert mech.unfollow_probability(0.9, 0.4, 0.1) == 0.0
     assert mech.unfollow_probability(0.0, 0.4, 0.1) == pytest.approx(0.1)
@@ -231,9 +248,12 @@ def test_recognition_price():
     assert mech.recognition_price(10_000, 1.0, 25.0, 0.5, 0.0) == pytest.approx(25 * 10**0.5)
     assert mech.recognition_price(4_000, 4.0, 10.0, 0.5, 0.5) == pytest.approx(10 * 2 * 2)
     assert mech.recognition_price(1_000, 0.25, 10.0, 0.7, 1.0) == pytest.approx(2.5)
-    # Klear fit of the docstring: exponent 0.7, $25 at 1,000 gives ~$41 at 2k, ~$3,140 at 1M
-    assert mech.recognition_price(2_000, 1.0, 25.0, 0.7, 0.5) == pytest.approx(40.6, abs=0.1)
-    assert mech.recognition_price(1e6, 1.0, 25.0, 0.7, 0.5) == pytest.approx(3147, abs=1)
+    # the default fit ($10 at 1,000, exponent 0.97): 1M followers $10 * 1000^0.97, and the
+    # Hopper HQ celebrities (112M: $500,000; 187M: $1.5M) within a factor of two
+    assert mech.recognition_price(1e6, 1.0, 10.0, 0.97, 0.5) == pytest.approx(10 * 1000**0.97)
+    celeb = mech.recognition_price(np.array([112e6, 187e6]), 1.0, 10.0, 0.97, 0.5)
+    assert np.all(celeb / np.array([5e5, 1.5e6]) > 0.5)
+    assert np.all(celeb / np.array([5e5, 1.5e6]) < 2.0)
     # guards: fewer than one follower counts as one, ratio floored at 1e-6
     assert mech.recognition_price(0, 1.0, 10.0, 1.0, 0.0) == pytest.approx(0.01)
     assert mech.recognition_price(1_000, 0.0, 10.0, 1.0, 1.0) == pytest.approx(1e-5)
@@ -242,38 +262,55 @@ def test_recognition_price():
 
 
 def test_demand_multiplier_update():
-    # m' = clip(m * exp(rate * (offers - cap) / max(cap, 1)), lo, hi)
-    up = mech.demand_multiplier_update(1.0, 6, 3, 0.15, 0.5, 4.0)
-    assert up == pytest.approx(math.exp(0.15))
-    down = mech.demand_multiplier_update(1.0, 0, 2, 0.15, 0.5, 4.0)
-    assert down == pytest.approx(math.exp(-0.15))
-    assert mech.demand_multiplier_update(2.0, 3, 3, 0.15, 0.5, 4.0) == pytest.approx(2.0)
-    assert mech.demand_multiplier_update(3.9, 100, 1, 0.15, 0.5, 4.0) == pytest.approx(4.0)
-    assert mech.demand_multiplier_update(0.6, 0, 1, 5.0, 0.5, 4.0) == pytest.approx(0.5)
-    # capacity 0: multiplier kept, whatever the offers
-    assert mech.demand_multiplier_update(1.7, 5, 0, 0.15, 0.5, 4.0) == pytest.approx(1.7)
+    # m' = clip(m * ((offers + 1/2) / capacity)^rate, lo, hi)
+    sold_out = mech.demand_multiplier_update(1.0, 3, 3, 0.5, 0.5, 10.0)
+    assert sold_out == pytest.approx((3.5 / 3) ** 0.5)
+    # a sold-out account with a single buyer raises its price too
+    one = mech.demand_multiplier_update(1.0, 1, 1, 0.5, 0.5, 10.0)
+    assert one == pytest.approx(1.5**0.5)
+    # one post unasked: the price falls
+    unsold = mech.demand_multiplier_update(2.0, 2, 3, 0.5, 0.5, 10.0)
+    assert unsold == pytest.approx(2.0 * (2.5 / 3) ** 0.5)
+    assert mech.demand_multiplier_update(1.0, 0, 4, 1.0, 0.1, 10.0) == pytest.approx(0.125)
+    # clipped to [lo, hi]
+    assert mech.demand_multiplier_update(1.0, 0, 2, 1.0, 0.5, 10.0) == pytest.approx(0.5)
+    assert mech.demand_multiplier_update(9.5, 100, 1, 0.5, 0.5, 10.0) == pytest.approx(10.0)
+    # capacity 0 (takes no deals): multiplier kept, whatever the offers
+    assert mech.demand_multiplier_update(1.7, 5, 0, 0.5, 0.5, 10.0) == pytest.approx(1.7)
+    # rate 0: prices never move
+    assert mech.demand_multiplier_update(1.3, 9, 2, 0.0, 0.5, 10.0) == pytest.approx(1.3)
 
 
 def test_demand_multiplier_update__arrays():
     m = np.array([1.0, 1.0, 2.0, 1.3, 1.0])
     offers = np.array([4, 0, 3, 9, 2])
     cap = np.array([2, 2, 3, 0, 1])
-    out = mech.demand_multiplier_update(m, offers, cap, 0.2, 0.5, 4.0)
-    assert_allclose(out, [math.exp(0.2), math.exp(-0.2), 2.0, 1.3, math.exp(0.2)])
+    out = mech.demand_multiplier_update(m, offers, cap, 0.2, 0.1, 4.0)
+    expected = [2.25**0.2, 0.25**0.2, 2.0 * (3.5 / 3) ** 0.2, 1.3, 2.5**0.2]
+    assert_allclose(out, expected)
     # rises with excess demand, monotone in offers
     many = mech.demand_multiplier_update(np.ones(6), np.arange(6), np.full(6, 2), 0.2, 0.1, 10)
     assert np.all(np.diff(many) > 0)
+    assert many[1] < 1.0 < many[2]  # falls with one post unasked, rises when sold out
 
 
-def test_deal_capacity():
-    # round(cap * (1 - authenticity))
-    assert mech.deal_capacity(0.6, 3) == 1
-    assert mech.deal_capacity(0.0, 3) == 3
-    assert mech.deal_capacity(1.0, 3) == 0
-    assert mech.deal_capacity(0.2, 3) == 2
-    out = mech.deal_capacity(np.array([0.0, 0.1, 0.45, 0.9, 1.0]), 10)
-    assert out.dtype == np.int64
-    assert out.tolist() == [10, 9, 6, 1, 0]
+def test_demand_multiplier_update__settles_where_offers_meet_capacity():
+    """Offers fall as the price rises (brands stop at their hurdle): a brand pool that asks
+    ``10 - 4 m`` posts at multiplier m of an account that takes 3. Offers meet the capacity
+    up to m = 1.75; the tatonnement ends cycling within one step of it: one step down
+    (one post unasked) below, one step up (sold out) above."""
+    m, path = 0.5, []
+    for _ in range(200):
+        offers = max(0, int(np.floor(10 - 4 * m)))
+        m = float(mech.demand_multiplier_update(m, offers, 3, 0.5, 0.5, 10.0))
+        path.append(m)
+    tail = np.array(path[-60:])
+    up, down = (3.5 / 3) ** 0.5, (2.5 / 3) ** 0.5
+    assert tail.min() >= 1.75 * down * (1 - 1e-12)
+    assert tail.max() <= 1.75 * up * (1 + 1e-12)
+    assert tail.mean() == pytest.approx(1.75, rel=0.05)
+    # it got there from half the price: the start is far outside the band
+    assert path[0] < 1.75 * down
 
 
 def test_relationship_overhead():
@@ -283,6 +320,10 @@ def test_relationship_overhead():
     assert mech.relationship_overhead(0, 40.0, 1, 0.7) == 0.0
     out = mech.relationship_overhead(np.array([1, 2]), 50.0, np.array([True, False]), 1.0)
     assert_allclose(out, [0.0, 100.0])
+    # twenty small relationships cost twenty times one large one
+    assert mech.relationship_overhead(20, 50.0, 0, 0.7) == pytest.approx(
+        20 * mech.relationship_overhead(1, 50.0, 0, 0.7)
+    )
 
 
 def test_platform_fee():
@@ -293,16 +334,29 @@ def test_platform_fee():
     assert_allclose(out, [0.0, 25.0])
 
 
-def test_post_value():
-    # V = N * (reach * v_imp + er * (v_eng + margin * uptake * match))
-    v = mech.post_value(1000, 0.05, 0.4, 0.5, 0.005, 1.0, 4.0, 0.8)
-    assert v == pytest.approx(1000 * (0.4 * 0.005 + 0.05 * (1.0 + 4.0 * 0.8 * 0.5)))
-    assert v == pytest.approx(132.0)
-    assert mech.post_value(500, 0.0, 0.5, 1.0, 0.01, 1.0, 4.0, 0.8) == pytest.approx(2.5)
-    out = mech.post_value(
-        np.array([1000.0, 2000.0]), np.array([0.1, 0.1]), 0.0, np.array([0.0, 1.0]), 0, 1, 2, 0.5
+def test_deal_cost():
+    # c = price * (1 + fee_rate * uses_platform) + new_relationship * overhead
+    assert mech.deal_cost(100.0, 0.2, 0, 0, 50.0) == pytest.approx(100.0)
+    assert mech.deal_cost(100.0, 0.2, 1, 0, 50.0) == pytest.approx(120.0)
+    assert mech.deal_cost(100.0, 0.2, 0, 1, 50.0) == pytest.approx(150.0)
+    assert mech.deal_cost(100.0, 0.2, 1, 1, 15.0) == pytest.approx(135.0)
+    out = mech.deal_cost(
+        np.array([10.0, 10.0, 40.0]), 0.5, np.array([0, 1, 1]), np.array([1, 0, 1]), 20.0
     )
-    assert_allclose(out, [100.0, 2000 * 0.1 * 2.0])
+    assert_allclose(out, [30.0, 15.0, 80.0])
+
+
+def test_expected_post_sales():
+    # A = N * er * susceptibility * T * fit * (1 - adopted)
+    assert mech.expected_post_sales(1000, 0.05, 0.8, 0.5, 0.9, 0.08) == pytest.approx(1.44)
+    assert mech.expected_post_sales(1000, 0.05, 0.8, 0.5, 0.0, 0.08) == 0.0  # all customers
+    assert mech.expected_post_sales(0, 0.05, 0.8, 0.5, 1.0, 0.08) == 0.0
+    out = mech.expected_post_sales(
+        np.array([500.0, 2e6]), np.array([0.1, 0.02]), np.array([0.8, 0.04]), 0.5, 1.0, 0.1
+    )
+    assert_allclose(out, [500 * 0.1 * 0.1 * 0.8 * 0.5, 2e6 * 0.02 * 0.1 * 0.04 * 0.5])
+    # linear in followers: one scale, so doubling an audience doubles its expected sales
+    assert mech.expected_post_sales(2000, 0.05, 0.8, 0.5, 0.9, 0.08) == pytest.approx(2.88)
 
 
 def test_earned_media_value():
@@ -313,15 +367,273 @@ def test_earned_media_value():
     assert_allclose(out, [10_000.0, 20.0])
 
 
-# -- market and audiences --------------------------------------------------------------
+# -- influencers' choice ---------------------------------------------------------------
+
+#: rebuild, erosion, offtopic_penalty, tolerance at their defaults
+TRUST_DYNAMICS = {"rebuild": 0.02, "erosion": 0.12, "offtopic_penalty": 0.05, "tolerance": 0.02}
+
+
+def _phi(z: float) -> float:
+    return 0.5 * (1.0 + math.erf(z / math.sqrt(2.0)))
+
+
+def test_steady_trust():
+    # r* = rebuild (1-s) / (rebuild (1-s) + sens (erosion max(0, s-tol) + penalty o))
+    r = mech.steady_trust(0.1, 0.0, 1.0, **TRUST_DYNAMICS)
+    assert r == pytest.approx(0.02 * 0.9 / (0.02 * 0.9 + 0.12 * 0.08))
+    assert r == pytest.approx(0.652174, abs=1e-6)
+    r = mech.steady_trust(0.1, 0.05, 2.0, **TRUST_DYNAMICS)
+    assert r == pytest.approx(0.018 / (0.018 + 2.0 * (0.12 * 0.08 + 0.05 * 0.05)))
+    # 1 at or below the tolerated share, on topic
+    assert_allclose(mech.steady_trust(np.array([0.0, 0.01, 0.02]), 0.0, 1.0, **TRUST_DYNAMICS), 1)
+    # off-topic posts erode even below the tolerance
+    r = mech.steady_trust(0.01, 0.01, 1.0, **TRUST_DYNAMICS)
+    assert r == pytest.approx(0.02 * 0.99 / (0.02 * 0.99 + 0.05 * 0.01))
+    # insensitive followers keep their trust; no rebuild and any pressure: 0
+    assert mech.steady_trust(0.5, 0.2, 0.0, **TRUST_DYNAMICS) == 1.0
+    assert mech.steady_trust(0.5, 0.0, 1.0, 0.0, 0.12, 0.05, 0.02) == 0.0
+    assert mech.steady_trust(0.0, 0.0, 1.0, 0.0, 0.12, 0.05, 0.02) == 1.0  # no rebuild, no loss
+    # falls with the commercial share
+    r = mech.steady_trust(np.linspace(0.02, 0.5, 20), 0.0, 1.0, **TRUST_DYNAMICS)
+    assert np.all(np.diff(r) < 0)
+
+
+def test_steady_trust__is_the_fixed_point_of_trust_update():
+    """Iterating the expected move of :func:`trust_update` (organic share 1 - s, off-topic
+    share o, excess max(0, s - tol)) from any start ends at :func:`steady_trust`."""
+    s, o, sens = 0.15, 0.04, 1.3
+    d = TRUST_DYNAMICS
+    for r in (1.0, 0.2):
+        for _ in range(5000):
+            r = mech.trust_update(
+                r,
+                1.0,
+                1.0 - s,
+                o,
+                mech.commercial_excess(s, d["tolerance"]),
+                sens,
+                d["rebuild"],
+                d["erosion"],
+                d["offtopic_penalty"],
+            )
+        assert r == pytest.approx(mech.steady_trust(s, o, sens, **TRUST_DYNAMICS), abs=1e-9)
+
+
+RETAIN = {"threshold": 0.5, "sensitivity_mean": 1.0, "sensitivity_sigma": 0.5}
+
+
+def test_retained_share():
+    # x_c = rebuild (1-s)(1-thr) / (thr * pressure); retained = Phi((ln x_c - mu) / sigma)
+    x_c = 0.02 * 0.9 * 0.5 / (0.5 * 0.12 * 0.08)
+    assert x_c == pytest.approx(1.875)
+    mu = math.log(1.0) - 0.5**2 / 2
+    kept = mech.retained_share(0.1, 0.0, **RETAIN, **TRUST_DYNAMICS)
+    assert kept == pytest.approx(_phi((math.log(x_c) - mu) / 0.5))
+    assert kept == pytest.approx(0.934, abs=1e-3)
+    # a follower of sensitivity x_c settles exactly at the threshold
+    assert mech.steady_trust(0.1, 0.0, x_c, **TRUST_DYNAMICS) == pytest.approx(0.5)
+    # off-topic posts add pressure
+    x_off = 0.02 * 0.9 * 0.5 / (0.5 * (0.12 * 0.08 + 0.05 * 0.05))
+    kept = mech.retained_share(0.1, 0.05, **RETAIN, **TRUST_DYNAMICS)
+    assert kept == pytest.approx(_phi((math.log(x_off) - mu) / 0.5))
+    # no pressure (share within the tolerance, on topic): everyone stays
+    assert mech.retained_share(0.02, 0.0, **RETAIN, **TRUST_DYNAMICS) == 1.0
+
+
+def test_retained_share__falls_with_share():
+    shares = np.linspace(0.03, 0.6, 30)
+    kept = mech.retained_share(shares, 0.0, **RETAIN, **TRUST_DYNAMICS)
+    assert np.all(np.diff(kept) < 0)
+    assert kept[0] > 0.99 and kept[-1] < 0.05
+    # and with the off-topic share at a fixed commercial share
+    kept = mech.retained_share(0.1, np.linspace(0, 0.1, 11), **RETAIN, **TRUST_DYNAMICS)
+    assert np.all(np.diff(kept) < 0)
+
+
+def test_retained_share__edge_cases():
+    d = TRUST_DYNAMICS
+    # threshold 0 (nobody unfollows) or insensitive followers: all stay
+    assert mech.retained_share(0.5, 0.1, 0.0, 1.0, 0.5, **d) == 1.0
+    assert mech.retained_share(0.5, 0.1, 0.5, 0.0, 0.5, **d) == 1.0
+    # threshold 1: any pressure loses everyone, none keeps everyone
+    assert_allclose(mech.retained_share(np.array([0.5, 0.0]), 0.0, 1.0, 1.0, 0.5, **d), [0, 1])
+    # no spread: everyone has sensitivity 1 and stays while x_c >= 1
+    x_c = mech.retained_share(np.array([0.1, 0.5]), 0.0, 0.5, 1.0, 0.0, **d)
+    assert_allclose(x_c, [1.0, 0.0])  # x_c 1.875 at s = 0.1, 0.1 / 0.0576 = 0.17 at s = 0.5
+
+
+#: the default market's influencer: 30-day period, posts 70% of days; prices ~ N^0.97, ^0.5
+#: in engagement; unfollows below half its baseline trust; sensitivity log-normal(1, 0.5)
+CHOICE = {
+    "price_exponent": 0.97,
+    "quality_elasticity": 0.5,
+    "threshold": 0.5,
+    "sensitivity_mean": 1.0,
+    "sensitivity_sigma": 0.5,
+    "rebuild": 0.02,
+    "erosion": 0.12,
+    "offtopic_penalty": 0.05,
+    "tolerance": 0.02,
+}
+
+
+def _posts(k):
+    return k + (30 - k) * 0.7
+
+
+def test_sponsorship_value():
+    # U = k (1 + D q), q = retained^price_exponent * (max(r_ss, thr) / r_now)^quality
+    k, d, r_now = 2.0, 6.0, 0.8
+    s = k / 20.0
+    r_ss = 0.02 * (1 - s) / (0.02 * (1 - s) + 0.12 * (s - 0.02))
+    x_c = 0.02 * (1 - s) * 0.5 / (0.5 * 0.12 * (s - 0.02))
+    kept = _phi((math.log(x_c) + 0.125) / 0.5)
+    q = kept**0.97 * (r_ss / r_now) ** 0.5
+    u = mech.sponsorship_value(k, 0, d, r_now, 20.0, **CHOICE)
+    assert u == pytest.approx(k * (1 + d * q))
+    # r_ss below the threshold counts as the threshold (those below it leave)
+    s = 0.5
+    kept = mech.retained_share(s, 0.0, **RETAIN, **TRUST_DYNAMICS)
+    q = kept**0.97 * (0.5 / 1.0) ** 0.5
+    assert mech.steady_trust(s, 0.0, 1.0, **TRUST_DYNAMICS) < 0.5
+    assert mech.sponsorship_value(10, 0, 3.0, 1.0, 20.0, **CHOICE) == pytest.approx(
+        10 * (1 + 3 * q)
+    )
+    # nothing sponsored, nothing earned
+    assert mech.sponsorship_value(0, 0, 12.0, 1.0, 21.0, **CHOICE) == 0.0
+
+
+def test_sponsorship_value__myopic_takes_the_cap_far_sighted_stops_inside():
+    k = np.arange(9.0)
+    myopic = mech.sponsorship_value(k, 0, 0.0, 1.0, _posts(k), **CHOICE)
+    assert_allclose(myopic, k)  # D = 0: today's fees only
+    assert int(np.argmax(myopic)) == 8
+    # authenticity 0.6 x lookahead 12: an interior optimum, an inverted U around it
+    far = mech.sponsorship_value(k, 0, 7.2, 1.0, _posts(k), **CHOICE)
+    best = int(np.argmax(far))
+    assert 0 < best < 8
+    assert np.all(np.diff(far[: best + 1]) > 0)
+    assert far[best + 1] < far[best]
+    # looking further ahead never asks for more posts
+    bests = [
+        int(np.argmax(mech.sponsorship_value(k, 0, d, 1.0, _posts(k), **CHOICE)))
+        for d in (0.0, 1.0, 7.2, 12.0, 50.0)
+    ]
+    assert bests == sorted(bests, reverse=True)
+    assert bests[-1] < bests[0]
+
+
+def test_sponsorship_value__off_topic_costs_more():
+    k = np.arange(1.0, 9.0)
+    on = mech.sponsorship_value(k, 0, 7.2, 1.0, _posts(k), **CHOICE)
+    off = mech.sponsorship_value(k, 1, 7.2, 1.0, _posts(k), **CHOICE)
+    assert np.all(off < on)
+    # broadcasting over (k, o) as the influencers' table does
+    table = mech.sponsorship_value(
+        k[:, None], np.arange(3.0)[None], 7.2, 1.0, _posts(k)[:, None], **CHOICE
+    )
+    assert table.shape == (8, 3)
+    assert np.all(np.diff(table, axis=1) < 0)
+    # a myopic influencer is indifferent to the topic
+    assert_allclose(mech.sponsorship_value(k, 2, 0.0, 1.0, _posts(k), **CHOICE), k)
+
+
+# -- brands' budgets and own posts -----------------------------------------------------
+
+
+def test_budget_shares_update():
+    # target = allowed * exp(rate R) / sum; shares' = inertia s + (1 - inertia) target
+    s = np.array([0.3, 0.35, 0.35])
+    r = np.array([1.0, 2.0, 0.5])
+    allowed = np.ones(3, bool)
+    target = np.exp(r) / np.exp(r).sum()
+    new = mech.budget_shares_update(s, r, allowed, 1.0, 0.5, 0.0)
+    assert_allclose(new, 0.5 * s + 0.5 * target)
+    assert new.sum() == pytest.approx(1.0)
+    # weight moves toward the higher return
+    assert new[1] > s[1] and new[2] < s[2]
+    # inertia 1 keeps the split; inertia 0 jumps to the target
+    assert_allclose(mech.budget_shares_update(s, r, allowed, 1.0, 1.0, 0.0), s)
+    assert_allclose(mech.budget_shares_update(s, r, allowed, 1.0, 0.0, 0.0), target)
+    # equal returns, inertia 0: an even split
+    assert_allclose(mech.budget_shares_update(s, np.ones(3), allowed, 2.0, 0.0, 0.0), 1 / 3)
+
+
+def test_budget_shares_update__rate_zero_keeps_the_split():
+    s = np.array([0.3, 0.7, 0.0])
+    out = mech.budget_shares_update(
+        s, np.array([0.0, 0.0, 9.0]), np.array([1, 1, 0], bool), 0.0, 0.0, 0.2
+    )
+    assert_allclose(out, s)
+    assert out is not s
+
+
+def test_budget_shares_update__floor():
+    # channels below the floor are raised to it, then the split is renormalised
+    s = np.array([0.5, 0.5, 0.0])
+    r = np.array([0.0, 10.0, 0.0])
+    target = np.exp(r) / np.exp(r).sum()
+    raised = np.maximum(target, 0.1)
+    out = mech.budget_shares_update(s, r, np.ones(3, bool), 1.0, 0.0, 0.1)
+    assert_allclose(out, raised / raised.sum())
+    assert out[0] == pytest.approx(0.1 / (0.2 + target[1]))
+    # repeated: the losers stay near the floor, never below floor / (1 + C floor)
+    for _ in range(100):
+        out = mech.budget_shares_update(out, r, np.ones(3, bool), 1.0, 0.5, 0.1)
+    assert np.all(out >= 0.1 / 1.3)
+    assert out[1] > 0.8
+
+
+def test_budget_shares_update__disallowed_channels_get_nothing():
+    s = np.array([0.6, 0.0, 0.4])
+    allowed = np.array([True, False, True])
+    out = mech.budget_shares_update(s, np.array([1.0, 50.0, 1.0]), allowed, 1.0, 0.0, 0.1)
+    assert_allclose(out, [0.5, 0.0, 0.5])
+    # even with a floor and a share wrongly on a disallowed channel
+    out = mech.budget_shares_update(np.array([0.5, 0.2, 0.3]), np.ones(3), allowed, 1.0, 0.5, 0.1)
+    assert out[1] == 0.0
+    assert out.sum() == pytest.approx(1.0)
+
+
+def test_budget_shares_update__channels_without_a_return_keep_their_share():
+    s = np.array([0.2, 0.5, 0.3])
+    r = np.array([np.nan, 1.0, 2.0])
+    out = mech.budget_shares_update(s, r, np.ones(3, bool), 1.0, 0.0, 0.0)
+    w = np.exp([1.0, 2.0])
+    assert_allclose(out, [0.2, *(0.8 * w / w.sum())])
+    # no return observed anywhere: nothing moves
+    out = mech.budget_shares_update(s, np.full(3, np.nan), np.ones(3, bool), 1.0, 0.3, 0.0)
+    assert_allclose(out, s)
+
+
+def test_budget_shares_update__rows_are_brands():
+    s = np.array([[0.3, 0.35, 0.35], [0.5, 0.5, 0.0]])
+    r = np.array([[1.0, 2.0, 0.5], [np.nan, 3.0, 1.0]])
+    allowed = np.array([[True, True, True], [True, True, False]])
+    out = mech.budget_shares_update(s, r, allowed, 1.5, 0.6, 0.05)
+    for b in range(2):
+        assert_allclose(out[b], mech.budget_shares_update(s[b], r[b], allowed[b], 1.5, 0.6, 0.05))
+    assert_allclose(out.sum(axis=1), 1.0)
+
+
+def test_paid_reach():
+    # reach = spend_per_day * 1000 / (cpm * people), clipped to [0, 1]
+    assert mech.paid_reach(80.0, 8.0, 1_000_000) == pytest.approx(0.01)
+    assert mech.paid_reach(0.0, 8.0, 1_000_000) == 0.0
+    assert_allclose(mech.paid_reach(np.array([0.0, 40.0, 1e9]), 8.0, 1_000_000), [0, 0.005, 1])
 
 
 def test_own_reach():
-    assert mech.own_reach(0.02, 0.5, 9, 10) == pytest.approx(0.02)
-    assert mech.own_reach(0.02, 0.5, 10, 10) == pytest.approx(0.01)
-    assert mech.own_reach(0.02, 0.5, 400, 10) == pytest.approx(0.01)
-    assert mech.own_reach(0.02, 1.0, 10, 0) == 0.0
-    assert mech.own_reach(0.02, 0.0, 10, 0) == pytest.approx(0.02)
+    # reach = min(1, base + paid) * (1 - demotion) from change_step on
+    assert mech.own_reach(0.0, 0.02, 0.8, 9, 10) == pytest.approx(0.02)
+    assert mech.own_reach(0.0, 0.02, 0.8, 10, 10) == pytest.approx(0.004)
+    assert mech.own_reach(0.01, 0.02, 0.5, 400, 10) == pytest.approx(0.015)
+    assert mech.own_reach(0.6, 0.7, 0.8, 10, 0) == pytest.approx(0.2)  # capped at 1 first
+    assert mech.own_reach(0.02, 0.0, 1.0, 10, 0) == 0.0
+    assert_allclose(mech.own_reach(0.2, np.array([0.0, 0.1]), 0.5, 0, 0), [0.1, 0.15])
+
+
+# -- followers' friends ------------------------------------------------------------------
 
 
 def test_adoption_hazard():
@@ -350,15 +662,16 @@ def test_adoption_hazard__bass_on_complete_graph():
     assert 0.3 < f_bass < 0.9
 
 
-def test_audience_weight():
-    # w = max(1, N / cap)
-    assert mech.audience_weight(500, 2000) == 1.0
-    assert mech.audience_weight(2000, 2000) == 1.0
-    assert mech.audience_weight(1e6, 2000) == pytest.approx(500.0)
-    out = mech.audience_weight(np.array([1, 150, 151, 15_000]), 150)
-    assert_allclose(out, [1.0, 1.0, 151 / 150, 100.0])
-    # a sampled audience of cap edges stands for the whole nominal audience
-    assert 2000 * mech.audience_weight(3_333_333, 2000) == pytest.approx(3_333_333)
+# -- the population scale and audiences ------------------------------------------------
+
+
+def test_people_per_follower():
+    # w = people / n_followers
+    assert mech.people_per_follower(4_000_000, 100_000) == 40.0
+    assert mech.people_per_follower(60_000, 600) == 100.0
+    assert mech.people_per_follower(7, 2) == 3.5
+    assert isinstance(mech.people_per_follower(10, 10), float)
+    assert mech.people_per_follower(5, 0) == 5.0  # no followers: guarded, not a division by 0
 
 
 def test_size_interpolation():
@@ -373,24 +686,24 @@ def test_size_interpolation():
     assert_allclose(out, [0.0, 0.0, 1 / 3, 1.0])
 
 
+def test_size_interpolation__fame_costs_trust_through_the_celebrity_tier():
+    """Baseline trust (0.82 at 500 followers to 0.04 at 1M, the defaults) and topicality
+    (0.9 to 0.15) keep falling past the celebrity boundary (500k) up to fame_size."""
+    n = np.geomspace(500, 1e6, 40)
+    for small, large in ((0.82, 0.04), (0.9, 0.15)):
+        x = mech.size_interpolation(n, small, large, 500, 1e6)
+        assert np.all(np.diff(x) < 0)
+        celeb = mech.size_interpolation(np.array([5e5, 7e5, 1e6]), small, large, 500, 1e6)
+        assert np.all(np.diff(celeb) < 0)
+        assert celeb[-1] == pytest.approx(large)
+    # trust at the celebrity boundary: log(1000) / log(2000) of the way down
+    b = mech.size_interpolation(5e5, 0.82, 0.04, 500, 1e6)
+    assert b == pytest.approx(0.82 - 0.78 * math.log(1000) / math.log(2000))
+
+
 def test_tier_index():
     bounds = (500, 5_000, 50_000, 500_000)
     n = [1, 499, 500, 4_999, 5_000, 49_999, 50_000, 499_999, 500_000, 10**9]
     assert mech.tier_index(n, bounds).tolist() == [0, 0, 1, 1, 2, 2, 3, 3, 4, 4]
     assert mech.tier_index(5_000, bounds) == 2
     assert mech.tier_index(499.5, bounds) == 0
-
-
-def test_trust_update__organic_posts_pull_toward_the_baseline():
-    # T' = T + rebuild * (B - T): up from below, down from above, fixed at B
-    assert mech.trust_update(0.5, 1, 1, 0, 0.0, 1.0, 0.1, 0.5, 0.1, baseline=0.7) == (
-        pytest.approx(0.52)
-    )
-    assert mech.trust_update(0.9, 1, 1, 0, 0.0, 1.0, 0.1, 0.5, 0.1, baseline=0.7) == (
-        pytest.approx(0.88)
-    )
-    assert mech.trust_update(0.7, 1, 1, 0, 0.0, 1.0, 0.1, 0.5, 0.1, baseline=0.7) == (
-        pytest.approx(0.7)
-    )
-    b = np.array([0.6, 0.8])
-    assert_allclose(mech.trust_update(np.array([0.6, 0.8]), 1, 1, 0, 0.0, 1.0, 0.3, 1, 0, b), b)

@@ -1,4 +1,4 @@
-"""The social graph: follower ties (CSR), graph generators and files, audiences, export.
+"""The social graph: follower ties (CSR), graph generators and files, export to networkx.
 
 Statistical checks are seeded and sized so that a false failure needs about five standard
 deviations (networkx's convention); the sizes and tolerances say how in a comment.
@@ -21,8 +21,7 @@ from simulation.network import (
     to_networkx,
     ws_edges_array,
 )
-from simulation.population import draw_audience_sizes, draw_audiences, draw_interests
-from simulation.runner import run
+from simulation.population import draw_interests
 
 
 def graph_cfg(n: int, base_dir=".", **graph):
@@ -330,148 +329,6 @@ def test_topic_blocks_homophily():
     assert (topics[src] == topics[t.indices]).mean() == pytest.approx(0.125, abs=0.01)
 
 
-# -- interests and audiences -----------------------------------------------------------
-
-
-def test_draw_interests():
-    n, k = 20_000, 8
-    interest, primary = draw_interests(n, k, 0.3, np.random.default_rng(1))
-    assert interest.shape == (n, k)
-    assert np.all((interest >= 0) & (interest <= 1))
-    np.testing.assert_array_equal(interest[np.arange(n), primary], 1.0)
-    np.testing.assert_array_equal(interest.argmax(axis=1), primary)
-    # primary topic uniform: each 1/8 of 20,000, sd ~ 47 -> +-240
-    assert np.all(np.abs(np.bincount(primary, minlength=k) - n / k) < 240)
-
-
-def _tier_cfg(n_per_tier: int):
-    counts = {f"n_{t}": n_per_tier for t in ("nano", "micro", "mid", "macro", "celebrity")}
-    return config_from_dict(
-        {
-            "population": {"n_followers": 5 * n_per_tier},
-            "influencers": {**counts, "audience_cap": 1},
-        }
-    )
-
-
-def test_draw_audience_sizes_within_tiers_and_heavy_tailed():
-    k = 4000
-    cfg = _tier_cfg(k)
-    inf = cfg.influencers
-    sizes, tiers = draw_audience_sizes(cfg, np.random.default_rng(2))
-    bounds = [inf.nano_min, inf.micro_min, inf.mid_min, inf.macro_min, inf.celebrity_min]
-    bounds.append(inf.celebrity_max)
-    a = inf.audience_exponent
-    assert tiers.tolist() == sorted(tiers.tolist())
-    assert np.bincount(tiers).tolist() == [k] * 5
-    for t in range(5):
-        lo, hi = bounds[t], bounds[t + 1]
-        s = sizes[tiers == t]
-        assert s.min() >= lo
-        assert s.max() <= hi - 1
-        assert np.all(s == np.floor(s))
-        # truncated power law: P(N >= x) = (x^(1-a) - hi^(1-a)) / (lo^(1-a) - hi^(1-a))
-        for x in (2 * lo, 4 * lo):
-            ccdf = (x ** (1 - a) - hi ** (1 - a)) / (lo ** (1 - a) - hi ** (1 - a))
-            sd = np.sqrt(k * ccdf * (1 - ccdf))
-            assert abs((s >= x).sum() - k * ccdf) < 5 * sd
-        # right-skewed within every tier, heavy-tailed in the wide ones (hi / lo = 10)
-        assert s.mean() > (1.3 if hi >= 10 * lo else 1.1) * np.median(s)
-    # tier_index of every drawn size is its tier
-    from simulation.mechanisms import tier_index
-
-    np.testing.assert_array_equal(tier_index(sizes, bounds[1:5]), tiers)
-
-
-def _audiences(sizes, cap: int, n: int = 20_000, seed: int = 4, **inf):
-    cfg = config_from_dict(
-        {
-            "population": {"n_followers": n},
-            "influencers": {"audience_cap": cap, **inf},
-            "brands": {"n_brands": 0},
-        }
-    )
-    topics = _topics(n, cfg.population.n_topics, seed)
-    rng = np.random.default_rng(seed)
-    inf_topic = rng.integers(0, cfg.population.n_topics, sizes.size)
-    src, dst, w = draw_audiences(cfg, topics, sizes, inf_topic, rng)
-    return cfg, topics, inf_topic, src, dst, w
-
-
-def test_draw_audiences_sizes_weights_and_no_duplicates():
-    sizes = np.array([1.0, 120, 499, 500, 2_000, 5_000, 60_000, 2_000_000, 300, 301])
-    cap = 300
-    _, _, _, src, dst, w = _audiences(sizes, cap)
-    np.testing.assert_allclose(w, np.maximum(1.0, sizes / cap))
-    per = np.bincount(dst, minlength=sizes.size)
-    assert np.all(per <= cap)
-    np.testing.assert_array_equal(per, np.minimum(sizes, cap).astype(int))
-    # the sampled audience stands for the nominal one
-    np.testing.assert_allclose(per * w, sizes)
-    key = src.astype(np.int64) * sizes.size + dst
-    assert np.unique(key).size == key.size
-
-
-def test_draw_audiences_homophily_one():
-    sizes = np.full(20, 400.0)
-    _, topics, inf_topic, src, dst, _ = _audiences(
-        sizes, 400, homophily_small=1.0, homophily_large=1.0
-    )
-    assert np.all(topics[src] == inf_topic[dst])
-
-
-def test_draw_audiences_on_topic_share_is_homophily():
-    # 40 small accounts (h = homophily_small 0.9, 500 edges each) and 40 celebrities
-    # (h = homophily_large 0.3, cap 300 edges each) in 20,000 followers over 8 topics
-    sizes = np.array([500.0] * 40 + [2_000_000.0] * 40)
-    cfg, topics, inf_topic, src, dst, _ = _audiences(sizes, 300)
-    on = topics[src] == inf_topic[dst]
-    small = dst < 40
-    # 20,000 edges at h 0.9: sd 0.0021 -> +-0.0105; 12,000 edges at h 0.3: sd 0.0042 -> +-0.021
-    assert on[~small].mean() == pytest.approx(cfg.influencers.homophily_large, abs=0.021)
-    assert on[small].mean() == pytest.approx(cfg.influencers.homophily_small, abs=0.0105)
-
-
-def test_sampled_audience_stands_for_the_nominal_one():
-    """Engagement per nominal follower does not depend on the audience cap.
-
-    The same population (same seed: interests and nominal sizes are drawn before the
-    audiences) with 24 mid-size accounts sampled at 150 or 600 follow edges. Over 8 seeds
-    the paired relative difference of the engagement rates has sd about 0.018 per seed, so
-    0.0065 for the mean of 8: a 3.5% tolerance is more than five sd.
-    """
-
-    def cfg(cap):
-        return config_from_dict(
-            {
-                "population": {"n_followers": 20_000},
-                "graph": {"kind": "path"},
-                "influencers": {
-                    "n_nano": 0,
-                    "n_micro": 0,
-                    "n_mid": 24,
-                    "n_macro": 0,
-                    "n_celebrity": 0,
-                    "audience_cap": cap,
-                },
-                "behaviour": {"discovery_rate": 0.0},
-                "brands": {"n_brands": 0},
-                "run": {"steps": 60},
-            }
-        )
-
-    ratios = []
-    for seed in range(8):
-        rates = []
-        for cap in (150, 600):
-            inf = run(cfg(cap), seed=seed).influencers
-            assert (inf["audience_weight"] > 1).all()
-            rates.append(inf["engagements"].sum() / inf["follower_posts"].sum())
-        ratios.append(rates[0] / rates[1])
-        assert inf["followers_start"].sum() > 0
-    assert np.mean(ratios) == pytest.approx(1.0, abs=0.035)
-
-
 # -- export ----------------------------------------------------------------------------
 
 
@@ -489,7 +346,7 @@ def test_model_to_networkx(tiny):
     assert all(a[0] == "f" and b[0] == "i" and 0.0 <= d["trust"] <= 1.0 for a, b, d in follows)
     for j in range(st.n_influencers):
         assert g.in_degree(("i", j)) == st.counts[j]
-        assert g.nodes["i", j]["followers"] == pytest.approx(st.counts[j] * st.weight[j])
+        assert g.nodes["i", j]["followers"] == pytest.approx(st.counts[j] * st.w)
     ties = [(a, b) for a, b, d in g.edges(data=True) if d["kind"] == "tie"]
     assert len(ties) == 2 * model.ties.n_ties  # both ways
     # a sample export is bounded by the sample
