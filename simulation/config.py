@@ -248,14 +248,15 @@ class InfluencerConfig:
         unit="followers",
     )
     fame_size: int = P(
-        1_000_000,
+        3_000_000,
         "Audience at which trust and topicality reach their large-audience values "
         "(behaviour.trust_init_large, influencers.homophily_large); both fall log-linearly "
-        "from micro_min to here.",
+        "from micro_min to here, so through the whole celebrity tier by default.",
         lo=2,
         hi=10**10,
         unit="followers",
-        source="ExpertVoice 2018 asked about celebrities; 1M is the usual mega-influencer bound",
+        source="the largest audience of the default market (celebrity_max): its celebrities "
+        "are the accounts ExpertVoice 2018's 4% describes",
     )
     homophily_small: float = P(
         0.9,
@@ -366,7 +367,7 @@ class BehaviourConfig:
         source="calibration target: Markerly 2016's like rates by follower range",
     )
     engagement_size_exponent: float = P(
-        0.175,
+        0.17,
         "Engagement falls as followers^-exponent.",
         lo=0,
         hi=2,

@@ -137,8 +137,8 @@ BAD_FILES = [
     ('[run]\nengine = "fast"\n', r"^run\.engine: 'fast' is not one of 'vectorized', 'reference'"),
     ("run = 3\n", r"^run: expected a table"),
     (
-        "[population]\nn_followers = 100\n",
-        r"^influencers: 3,000 influencers but population\.n_followers is 100; allowed at most",
+        "[population]\nn_followers = 100\npeople = 50\n",
+        r"^population\.people: 50 is less than population\.n_followers \(100\)",
     ),
     (
         "[influencers]\nmid_min = 400\n",

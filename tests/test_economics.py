@@ -248,7 +248,7 @@ def test_brands_offer_best_first_above_the_hurdle_within_the_budget():
         left = brand.budget.copy()
         over = brand.overhead_per_relationship()
         ratios = []
-        for j, n in offers:
+        for j, n, least in offers:
             i = int(np.flatnonzero(brand.cand == j)[0])
             unit = float(
                 mech.deal_cost(
@@ -258,6 +258,11 @@ def test_brands_offer_best_first_above_the_hurdle_within_the_budget():
             # the bundle clears the hurdle with its overhead spread over its posts
             assert brand.value[i] / (unit + over / n) >= br.hurdle
             assert 1 <= n <= st.capacity[j]
+            # the least bundle the brand takes is the smallest that still clears the hurdle
+            assert 1 <= least <= n
+            assert brand.value[i] / (unit + over / least) >= br.hurdle
+            if least > 1:
+                assert brand.value[i] / (unit + over / (least - 1)) < br.hurdle
             ch = 1 + int(st.tier[j])
             left[ch] -= n * unit + over
             ratios.append(brand.value[i] / (unit + over / max(st.capacity[j], 1)))
@@ -391,14 +396,19 @@ def test_influencers_take_off_topic_posts_only_while_they_pay(tiny):
         while expected < cap and table[expected + 1, expected + 1] > table[expected, expected]:
             expected += 1
         st.booked[:], st.booked_off[:], st.schedule[:] = 0, 0, -1
-        got = dict(model.influencer(j).accept([(off_brand, cap)]))
+        got = dict(model.influencer(j).accept([(off_brand, cap, 1)]))
         assert got.get(off_brand, 0) == expected
         assert st.booked_off[j] == st.booked[j] == expected
         taken[horizon] = expected
         # on-topic offers: up to the plan
         st.booked[:], st.booked_off[:], st.schedule[:] = 0, 0, -1
-        got = dict(model.influencer(j).accept([(on_brand, cap)]))
+        got = dict(model.influencer(j).accept([(on_brand, cap, 1)]))
         assert got.get(on_brand, 0) == st.capacity[j]
+        # a brand that takes no fewer than more than the plan allows gets nothing
+        st.booked[:], st.booked_off[:], st.schedule[:] = 0, 0, -1
+        got = dict(model.influencer(j).accept([(on_brand, cap, st.capacity[j] + 1)]))
+        assert got == {}
+        assert st.booked[j] == 0
     assert taken[0.0] == cap
     assert 0 < taken[50.0] < cap
 

@@ -69,7 +69,7 @@ def _cascade_reach(tmp_path, components, edges, size, p, seed):
         ],
     )
     res = run(cfg, seed=seed)
-    return res.timeseries["adopters"].iloc[-1] / components
+    return res.timeseries["adopted_share"].iloc[-1] * res.config.population.n_followers / components
 
 
 @pytest.mark.parametrize("p", [0.3, 0.7])
@@ -94,6 +94,7 @@ def test_cascade_on_trees_matches_sum_of_powers(tmp_path):
 
 def test_cascade_scenario_on_a_path():
     cfg = load_config("configs/cascade.toml")
-    reach = np.mean([run(cfg, seed=s).timeseries["adopters"].iloc[-1] for s in range(200)])
+    n = cfg.population.n_followers
+    reach = np.mean([run(cfg, seed=s).timeseries["adopted_share"].iloc[-1] * n for s in range(200)])
     p, n = cfg.behaviour.wom_p, cfg.population.n_followers
     assert reach == pytest.approx((1 - p**n) / (1 - p), abs=0.5)
