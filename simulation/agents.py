@@ -311,15 +311,18 @@ class Influencer(mesa.Agent):
 # -- brands --------------------------------------------------------------------------------
 
 
-def _least_posts(value: float, unit: float, overhead: float, hurdle: float, n: int) -> int | None:
-    """Smallest number of posts k <= n with ``value / (unit + overhead / k) >= hurdle``
-    (None if not even n posts clear the hurdle)."""
-    if n < 1:
-        return None
-    for k in range(1, n + 1):
-        if value >= hurdle * (unit + overhead / k):
-            return k
-    return None
+def _least_posts(value, unit, overhead: float, hurdle: float) -> np.ndarray:
+    """Smallest number of posts k with ``value / (unit + overhead / k) >= hurdle``, for each
+    candidate: ``k = ceil(overhead / (value / hurdle - unit))``, at least 1 (a very large
+    number where no bundle clears the hurdle; 1 for any bundle when the hurdle is 0)."""
+    value = np.asarray(value, dtype=np.float64)
+    unit = np.asarray(unit, dtype=np.float64)
+    if hurdle <= 0:
+        return np.ones(value.shape, np.int64)
+    room = value / hurdle - unit
+    with np.errstate(divide="ignore", invalid="ignore"):
+        k = np.where(room > 0, np.ceil(overhead / np.where(room > 0, room, 1.0) - 1e-12), 1e18)
+    return np.maximum(k, 1).astype(np.int64)
 
 
 class Brand(mesa.Agent):
@@ -350,7 +353,7 @@ class Brand(mesa.Agent):
         self.budget = np.zeros(c)  # by channel
         self.committed = np.zeros(c)  # accepted deals' cost and own promotion, by channel
         self.pooled = False  # last rounds: any unused budget, whatever its channel
-        self.asked: set[int] = set()  # accounts offered a bundle this period
+        self.asked = np.zeros(model.state.n_influencers, bool)  # offered a bundle this period
         self.charged: set[int] = set()  # relationships charged their overhead this period
         self.cand = np.zeros(0, np.int64)
         self.value = np.zeros(0)
@@ -468,7 +471,7 @@ class Brand(mesa.Agent):
         self.budgeted += self.budget
         self.committed[:] = 0.0
         self.pooled = False
-        self.asked = set()
+        self.asked[:] = False
         self.charged = set()
         self.period_spend[:] = 0.0
         self.period_customers[:] = 0.0
@@ -556,42 +559,61 @@ class Brand(mesa.Agent):
         self.value = customers * cfg.brands.margin
 
     def next_offers(self) -> list[tuple[int, int, int]]:
-        """This round's offers, each (account, posts, least posts): to every candidate not yet
+        """This round's offers, each (account, posts, least posts): to candidates not yet
         asked this period, best sales per dollar first, a bundle of the posts the account says
-        it takes (its capacity), cut to what the budget affords, while the bundle clears the
-        hurdle: ``value / (price (1 + fee) + overhead / posts) >= hurdle``. The least number
-        of posts is the smallest bundle that still clears it (the overhead spread over fewer
-        posts); the brand takes no fewer. The budget is the channel's, or, once ``pooled`` is
-        set (the model's last rounds), whatever of the whole budget no channel could use."""
+        it takes (its capacity), while the bundle clears the hurdle,
+        ``value / (price (1 + fee) + overhead / posts) >= hurdle``, and the budget lasts: the
+        channel's, or, once ``pooled`` is set (the model's last rounds), whatever of the whole
+        budget no channel could use. Offers go down the ranking until the money runs out; the
+        last bundle is cut to what the money affords. The least number of posts is the
+        smallest bundle that still clears the hurdle (the overhead spread over fewer posts);
+        the brand takes no fewer. An account already booked to its plan refuses at once
+        (counted as asked and refused, so its price still sees the demand)."""
         st, cfg = self.model.state, self.model.cfg
         if self.cand.size == 0:
             return []
         br = cfg.brands
         cand = self.cand
-        asked = np.isin(cand, np.fromiter(self.asked, np.int64, len(self.asked)))
         unit = mech.deal_cost(st.price[cand], cfg.platform.fee_rate, self.uses_platform, 0, 0.0)
         over = self.overhead_per_relationship()
         want = np.maximum(st.capacity[cand], 1)
         ratio = self.value / (unit + over / want)
-        ok = (ratio >= br.hurdle) & ~asked & (st.capacity[cand] > 0)
-        order = np.flatnonzero(ok)[np.lexsort((cand[ok], -ratio[ok]))]
+        ok = (ratio >= br.hurdle) & ~self.asked[cand] & (st.capacity[cand] > 0)
+        # an account already booked to its plan refuses at once: the ask still counts as demand
+        full = ok & (st.booked[cand] >= st.capacity[cand])
+        if full.any():
+            j = cand[full]
+            st.offers[j] += want[full]
+            st.refused_total[j] += want[full]
+            self.asked[j] = True
+            ok &= ~full
+        if not ok.any():
+            return []
+        least = _least_posts(self.value, unit, over, br.hurdle)
         left = self.budget - self.committed
-        pool = float(left.sum())
+        if self.pooled:
+            groups = [(np.flatnonzero(ok), float(left.sum()))]
+        else:
+            ch = 1 + st.tier[cand].astype(np.int64)
+            groups = [(np.flatnonzero(ok & (ch == c)), float(left[c])) for c in np.unique(ch[ok])]
         out = []
-        for i in order.tolist():
-            ch = 1 + int(st.tier[cand[i]])
-            money = pool if self.pooled else left[ch]
-            n = int(min(want[i], (money - over) // unit[i])) if money > over else 0
-            least = _least_posts(self.value[i], unit[i], over, br.hurdle, n)
-            if least is None:
-                continue
-            cost = n * unit[i] + over
-            if self.pooled:
-                pool -= cost
-            else:
-                left[ch] -= cost
-            out.append((int(cand[i]), n, least))
-            self.asked.add(int(cand[i]))
+        for idx, money in groups:
+            idx = idx[np.lexsort((cand[idx], -ratio[idx]))]
+            cost = want[idx] * unit[idx] + over
+            spent = np.cumsum(cost)
+            k = int(np.searchsorted(spent, money + 1e-9, side="right"))
+            take = [(int(i), int(want[i])) for i in idx[:k]]
+            if k < idx.size:  # the next bundle, cut to what is left
+                i = int(idx[k])
+                rest = money - (spent[k - 1] if k else 0.0)
+                n = int((rest - over) // unit[i]) if rest > over else 0
+                if n >= 1:
+                    take.append((i, min(n, int(want[i]))))
+            for i, n in take:
+                if least[i] <= n:
+                    out.append((int(cand[i]), n, int(least[i])))
+                    self.asked[cand[i]] = True
+        out.sort(key=lambda x: x[0])
         return out
 
     def answered(self, j: int, posts: int) -> None:

@@ -242,19 +242,20 @@ def test_brands_offer_best_first_above_the_hurdle_within_the_budget():
     model.brands.do("plan")
     checked = 0
     for brand in model.brands:
+        before = brand.asked.copy()
         offers = brand.next_offers()
         if not offers:
             continue
         left = brand.budget.copy()
         over = brand.overhead_per_relationship()
-        ratios = []
+        unit_all = mech.deal_cost(
+            st.price[brand.cand], model.cfg.platform.fee_rate, brand.uses_platform, 0, 0.0
+        )
+        ratio_all = brand.value / (unit_all + over / np.maximum(st.capacity[brand.cand], 1))
+        offered = {}
         for j, n, least in offers:
             i = int(np.flatnonzero(brand.cand == j)[0])
-            unit = float(
-                mech.deal_cost(
-                    st.price[j], model.cfg.platform.fee_rate, brand.uses_platform, 0, 0.0
-                )
-            )
+            unit = unit_all[i]
             # the bundle clears the hurdle with its overhead spread over its posts
             assert brand.value[i] / (unit + over / n) >= br.hurdle
             assert 1 <= n <= st.capacity[j]
@@ -265,12 +266,18 @@ def test_brands_offer_best_first_above_the_hurdle_within_the_budget():
                 assert brand.value[i] / (unit + over / (least - 1)) < br.hurdle
             ch = 1 + int(st.tier[j])
             left[ch] -= n * unit + over
-            ratios.append(brand.value[i] / (unit + over / max(st.capacity[j], 1)))
+            offered.setdefault(ch, []).append(ratio_all[i])
             if not brand.uses_platform:
                 assert st.inf_topic[j] == brand.category
             assert st.allowed[brand.index, ch]
-        # best first, and within each channel's budget
-        assert ratios == sorted(ratios, reverse=True)
+        # best first: in each channel, every candidate not yet asked that ranks above an
+        # offered one was offered too (or refused at once, being fully booked)
+        for ch, ratios in offered.items():
+            sel = (1 + st.tier[brand.cand] == ch) & ~before[brand.cand]
+            sel &= st.capacity[brand.cand] > 0
+            better = brand.cand[sel & (ratio_all > min(ratios) + 1e-12)]
+            assert brand.asked[better].all()
+        # within each channel's budget
         assert np.all(left[1:] >= -1e-9)
         checked += 1
     assert checked >= 5

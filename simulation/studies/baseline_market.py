@@ -101,7 +101,10 @@ def run(out: Path, quick: bool = False, replications: int | None = None) -> dict
         zip(
             axes[:2],
             ("price_", "cpe_"),
-            ("mean price per post at the end ($)", "price paid per sponsored engagement ($)"),
+            (
+                "mean price per post at the end (\\$)",
+                "price paid per sponsored engagement (\\$; none: no posts bought)",
+            ),
             (True, False),
             strict=True,
         )
@@ -147,7 +150,7 @@ def run(out: Path, quick: bool = False, replications: int | None = None) -> dict
                 label=f"{'sales' if j == 0 else 'EMV'} per $, {n:,}",
             )
     ax.set_xticks(xs, STRATEGIES)
-    ax.set_ylabel("$ per $")
+    ax.set_ylabel("\\$ per \\$ (sales: all spend; EMV: influencer spend)")
     ax.axhline(1.0, color="0.4", ls=":", lw=1)
     ax.legend(fontsize=7, ncol=2)
     ax.grid(axis="y", alpha=0.3)
