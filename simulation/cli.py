@@ -38,8 +38,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     cfg = load_config(args.config, sets)
     out = Path(args.out) if args.out else Path("results") / Path(args.config).stem
     check_output_dir(out, args.overwrite)  # before the run, not after an hour of it
-    result = run(cfg, seed=args.seed, steps=args.steps, progress=not args.quiet)
-    write_run(result, out, fmt=args.format, overwrite=args.overwrite)
+    keep = bool(getattr(args, "followers", False))
+    result = run(cfg, seed=args.seed, steps=args.steps, progress=not args.quiet, keep_model=keep)
+    followers = None
+    if keep:
+        from .runner import follower_table
+
+        followers = follower_table(result.model)
+    write_run(result, out, fmt=args.format, overwrite=args.overwrite, followers=followers)
     if not args.quiet:
         s = result.summary
         print(
@@ -179,6 +185,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--overwrite", action="store_true", help="replace results already in the output folder"
     )
     r.add_argument("--quiet", action="store_true", help="no progress bar or summary")
+    r.add_argument(
+        "--followers",
+        action="store_true",
+        help="also write a per-follower table (with a graph file: each follower's node label)",
+    )
     r.set_defaults(func=cmd_run)
 
     b = sub.add_parser("bench", help="measure engine speed and memory")
