@@ -111,13 +111,21 @@ def test_impossible_indices_are_named_in_words():
 
 
 def test_the_means_rule():
-    conv = dg.mean_convergence(_two_way(50, 40, 1.0, 0.0, 0.2, seed=4), [1, 2, 20, 40])
-    assert np.isnan(conv["ci_half"].iloc[0]) and conv["ci_half"].is_monotonic_decreasing is False
-    ok, why = dg.settled_means(conv)
+    quiet = _two_way(50, 40, 1.0, 0.3, 0.2, seed=4)  # noise 0.04 / 40 of a variance of 1
+    conv = dg.mean_convergence(quiet, dg.replication_schedule(40))
+    assert np.isnan(conv["ci_half"].iloc[0]) and list(conv["r"])[-1] == 40
+    # the grand mean's interval comes from the 40 replicate averages
+    avg = quiet.mean(axis=0)
+    half = 2.0227 * avg.std(ddof=1) / np.sqrt(40)  # t(0.975, 39)
+    assert conv["ci_half"].iloc[-1] == pytest.approx(half, rel=1e-3)
+    ok, why = dg.settled_means(conv, dg.seed_noise(quiet, common=True), 50)
     assert ok, why
-    noisy = dg.mean_convergence(_two_way(50, 4, 0.1, 0.0, 3.0, seed=4), [1, 2, 4])
-    ok, why = dg.settled_means(noisy)
-    assert not ok and "replications would" in why
+    noisy = _two_way(50, 4, 0.1, 0.0, 3.0, seed=4)
+    conv = dg.mean_convergence(noisy, [1, 2, 4])
+    ok, why = dg.settled_means(conv, dg.seed_noise(noisy, common=False), 50)
+    assert not ok and "seed noise is" in why
+    ok, why = dg.settled_means(conv[:1], None, 50)
+    assert not ok and "two replications" in why
 
 
 # -- the whole analysis on a cheap model ----------------------------------------------------
@@ -193,13 +201,16 @@ def test_analyze_reports_seed_noise_and_settling(luck_file, tmp_path, capsys, se
         # the indices that four give, and none of the variance they decompose is noise
         assert rpd["seed_share_of_means"] < 1e-9
         np.testing.assert_allclose(st[1], st[4], atol=1e-9)
-        assert "moved" not in rpd["indices_reason"].split("replications:")[1]
+        assert "moved <= 0.05 from half the replications" in rpd["indices_reason"]
+        assert bool(rpd["screening_settled"]), rpd["screening_reason"]
+        assert rpd["factors_that_matter"] == "behaviour.trust_erosion, behaviour.unfollow_rate"
         assert "warning: return_per_dollar: seed noise" not in printed
     else:
         # (1 / 4) / (0.417 + 1 / 4): 37% of what the indices decompose is luck
         assert rpd["seed_share_of_means"] == pytest.approx(0.375, abs=0.1)
         assert (st[1] - st[4]).abs().max() > 0.05  # the indices move with the replications
-        assert not bool(rpd["indices_settled"])
+        assert not bool(rpd["indices_settled"]) and not bool(rpd["screening_settled"])
+        assert "seed noise" in rpd["screening_reason"]
         assert "warning: return_per_dollar: seed noise is" in printed
     trust = diag.loc["mean_trust_final"]  # small mixed luck: little noise either way
     assert trust["seed_share_of_means"] < 0.01

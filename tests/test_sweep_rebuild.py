@@ -19,6 +19,7 @@ from simulation.cli import main
 from simulation.config import config_to_toml, load_config, parse_override
 from simulation.sweep import load_sweep, run_sweep
 from simulation.sweep.rebuild import toml_literal
+from simulation.sweep.spec import SweepError
 
 SWEEP = """
 name = "rebuild"
@@ -186,3 +187,62 @@ def test_analyze_days_gives_the_sensitivity_of_a_series_at_chosen_steps(
     assert (out / "plots" / "sensitivity_by_day.png").is_file()
     assert main(["analyze", str(out), "--days", "9"]) == 2
     assert "--days: 9 is out of range; allowed [1, 8]" in capsys.readouterr().err
+
+
+class Cheap:
+    """A near-free model: the outcome is a function of the factors and the seed."""
+
+    def __call__(self, spec):
+        f = spec.factors
+        return {"return_per_dollar": f["behaviour.trust_erosion"] + spec.seed % 97 / 1e4}
+
+
+@pytest.mark.parametrize("kind", ["sobol", "random"])
+def test_a_finished_sweep_grows_its_sample_and_keeps_its_runs(sweep_file, tmp_path, kind):
+    sets = [f"design.kind={kind}", "design.n=4", "outcomes.series=false"]
+    small = load_sweep(sweep_file, sets)
+    out = tmp_path / "grow"
+    run_sweep(small, out, workers=1, progress=False, evaluate=Cheap())
+    before = _runs(out)
+    rep = run_sweep(
+        load_sweep(sweep_file, [*sets, "design.n=8"]),
+        out,
+        workers=1,
+        resume=True,
+        progress=False,
+        evaluate=Cheap(),
+    )
+    assert rep.complete and rep.n_new == len(before)  # the size doubled
+    assert any("growing the design" in n for n in rep.notes)
+    after = _runs(out)
+    pd.testing.assert_frame_equal(after.iloc[: len(before)].reset_index(drop=True), before)
+    fresh = tmp_path / "fresh"
+    run_sweep(
+        load_sweep(sweep_file, [*sets, "design.n=8"]),
+        fresh,
+        workers=1,
+        progress=False,
+        evaluate=Cheap(),
+    )
+    pd.testing.assert_frame_equal(
+        after.drop(columns="wall_time"), _runs(fresh).drop(columns="wall_time")
+    )
+    pd.testing.assert_frame_equal(
+        pd.read_parquet(out / "design.parquet"), pd.read_parquet(fresh / "design.parquet")
+    )
+    with pytest.raises(SweepError, match=r"design\.n: 4 gives .* fewer than"):
+        run_sweep(small, out, workers=1, resume=True, progress=False, evaluate=Cheap())
+
+
+def test_an_lhs_design_cannot_grow(sweep_file, tmp_path):
+    sets = ["design.n=3", "outcomes.series=false"]
+    run_sweep(load_sweep(sweep_file, sets), tmp_path / "o", workers=1, progress=False)
+    with pytest.raises(SweepError, match="different sweep"):
+        run_sweep(
+            load_sweep(sweep_file, [*sets, "design.n=6"]),
+            tmp_path / "o",
+            workers=1,
+            resume=True,
+            progress=False,
+            evaluate=Cheap(),
+        )

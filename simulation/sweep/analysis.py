@@ -180,16 +180,21 @@ def _diagnose(man: dict, design: pd.DataFrame, runs: pd.DataFrame, outcomes: lis
             )
             warns.append(
                 f"{name}: seed noise is {noise['mean_share']:.0%} of the variance of the point "
-                f"means (what the indices decompose; {noise['run_share']:.0%} of a single "
-                f"run's variance); indices count it as factor effects (ST too high, S1 too "
-                f"low); {more}"
+                f"means (over {dg.NOISE_TOL:.0%}; {noise['run_share']:.0%} of a single run's "
+                "variance); the indices decompose that variance and count the noise as factor "
+                f"effects; {more}"
             )
         mc = dg.mean_convergence(y, rep_sched)
         for r in mc.itertuples():
             conv_rows.append((name, "replications", r.r, "mean", "", r.mean, r.ci_half))
-        ok, why = dg.settled_means(mc)
+        ok, why = dg.settled_means(mc, noise, n_points)
         row["means_settled"], row["means_reason"] = ok, why
         row["indices_settled"], row["indices_reason"] = None, ""
+        row["screening_settled"], row["screening_reason"], row["factors_that_matter"] = (
+            None,
+            "",
+            "",
+        )
         if sens_design:
             means = _row_means(y)
             if _unusable(name, means, n_points):
@@ -203,8 +208,9 @@ def _diagnose(man: dict, design: pd.DataFrame, runs: pd.DataFrame, outcomes: lis
                 for q, f, v, c in _long(by_n[n], kind):
                     conv_rows.append((name, "N", n, q, f, v, c))
             half_n = by_n.get(n_base // 2)
-            ok_n, why_n = dg.settled_indices(full, half_n, kind, "N")
+            ok_n, why_n = dg.settled_indices(full, half_n, kind, "N", n=n_base)
             ok_r, why_r = False, "one replication: seed noise unknown"
+            half_r = None
             if reps > 1:
                 by_r = {}
                 for r in rep_sched:
@@ -214,11 +220,24 @@ def _diagnose(man: dict, design: pd.DataFrame, runs: pd.DataFrame, outcomes: lis
                     by_r[r] = full if r == reps else _indices(man, design, m)
                     for q, f, v, c in _long(by_r[r], kind):
                         conv_rows.append((name, "replications", r, q, f, v, c))
-                ok_r, why_r = dg.settled_indices(
-                    full, by_r.get(math.ceil(reps / 2)), kind, "replications"
-                )
-            row["indices_settled"] = bool(ok_n and ok_r)
-            row["indices_reason"] = f"N {n_base // 2} -> {n_base}: {why_n}; replications: {why_r}"
+                half_r = by_r.get(math.ceil(reps / 2))
+                ok_r, why_r = dg.settled_indices(full, half_r, kind, "replications", width=False)
+            # noise in the point means inflates every total-order index: neither verdict
+            # stands while it is large
+            noisy = noise is not None and noise["mean_share"] > dg.NOISE_TOL
+            why_noise = ""
+            if noisy:
+                why_noise = f"seed noise {noise['mean_share']:.0%} > {dg.NOISE_TOL:.0%}"
+            row["indices_settled"] = bool(ok_n and ok_r and not noisy)
+            row["indices_reason"] = "; ".join(x for x in (why_n, why_r, why_noise) if x)
+            halves = [h for h in (half_n, half_r) if h is not None]
+            ok_s, why_s, matter = dg.settled_screening(full, halves, kind)
+            if reps < 2:
+                ok_s, why_s = False, f"{why_s}; one replication: seed noise unknown"
+            elif noisy:
+                ok_s, why_s = False, f"{why_s}; {why_noise}"
+            row["screening_settled"], row["screening_reason"] = bool(ok_s), why_s
+            row["factors_that_matter"] = ", ".join(matter)
         diag_rows.append(row)
     diag = pd.DataFrame(diag_rows)
     conv = pd.DataFrame(
@@ -359,7 +378,7 @@ def _convergence_plots(out: Path, man: dict, conv: pd.DataFrame) -> list[str]:
                     m["size"], m["value"] - half, m["value"] + half, where=ok, alpha=0.25
                 )
                 ax.set_ylabel(f"mean {name}")
-                ax.set_title("grand mean, band: mean 95% half-width", fontsize=8)
+                ax.set_title("grand mean and its 95% interval", fontsize=8)
             else:
                 d = d[d["quantity"] != "mean"]
                 colors = {}

@@ -213,9 +213,14 @@ def _print_analysis(out: Path, plots: bool, days: list[int] | None = None) -> No
     diag = res["diagnostics"]
     if len(diag):
         width = max(len("outcome"), *(len(o) for o in diag["outcome"]))
-        print(f"{'outcome':<{width}}  seed noise: of a run  of the means  means    indices")
+        print(f"{'outcome':<{width}}  seed noise: of a run  of the means  means        indices")
         for r in diag.itertuples():
-            ind = {True: "settled", False: "not settled", None: "-"}[r.indices_settled]
+            if r.indices_settled is None or r.indices_settled != r.indices_settled:
+                ind = "-"
+            elif r.indices_settled:
+                ind = "settled"
+            else:
+                ind = "screening settled" if r.screening_settled else "not settled"
             means = "settled" if r.means_settled else "not settled"
             print(
                 f"{r.outcome:<{width}}  {_pct(r.seed_share_of_runs):>20}  "
@@ -224,12 +229,16 @@ def _print_analysis(out: Path, plots: bool, days: list[int] | None = None) -> No
     sens = res["sensitivity"]
     if sens is not None:
         print(sens.to_string(index=False, float_format=lambda x: f"{x:.3f}"))
-    if len(diag):
-        for r in diag.itertuples():
-            if r.indices_settled is not None and not r.indices_settled:
-                print(f"indices of {r.outcome} not settled: {r.indices_reason}")
-            if not r.means_settled:
-                print(f"means of {r.outcome} not settled: {r.means_reason}")
+    for r in diag.itertuples():
+        if r.indices_settled is not None and r.indices_settled == r.indices_settled:
+            if r.screening_settled:
+                print(f"{r.outcome}: factors that matter: {r.factors_that_matter or 'none'}")
+            if not r.indices_settled:
+                print(f"{r.outcome}: index values not settled: {r.indices_reason}")
+                if not r.screening_settled:
+                    print(f"{r.outcome}: screening not settled: {r.screening_reason}")
+        if not r.means_settled:
+            print(f"{r.outcome}: means not settled: {r.means_reason}")
     for w in res["warnings"]:
         print(f"warning: {w}")
     for note in res["notes"]:

@@ -16,16 +16,22 @@ Pure functions over arrays (no files): :mod:`.analysis` calls them and writes th
 Rules (also in docs/SWEEPS.md):
 
 - *Indices settled*: every index is known to within ``INDEX_TOL`` (its 95% half-width at most
-  0.05) and moved by at most ``INDEX_TOL`` from half the sample (N/2, or half the
+  0.05) and moved by at most ``INDEX_TOL`` from half the sample (N/2, and half the
   replications) to all of it. Sobol indices are shares of variance; Morris mu* is scaled by
   the largest mu* of the outcome first. Judging convergence by the width of bootstrap
   intervals follows Sarrazin, Pianosi & Wagener (2016), Environmental Modelling & Software 79.
-- *Means settled*: the 95% interval of a point's mean, averaged over the points, is at most
-  ``MEAN_TOL`` (10%) of the spread of the means across the design (their standard deviation;
-  the grand mean's size for a single point), and the grand mean moved by less than that
-  half-width from half the replications to all of them.
-- *Seed noise is large* when it is more than ``NOISE_TOL`` (10%) of the variance the indices
-  decompose (the variance of the point means).
+- *Screening settled* (which factors matter is known; it settles long before the values):
+  every factor's total-order index (Morris: scaled mu*) has its 95% interval wholly above or
+  wholly below ``SCREEN_TOL`` (0.05), and each factor is on the same side of it with half the
+  sample (N/2, and half the replications). This is the "screening" convergence of Sarrazin
+  et al. (2016). Neither index verdict stands while seed noise is large (below): noise in the
+  point means inflates every total-order index.
+- *Means settled*: seed noise is at most ``NOISE_TOL`` (5%) of the variance of the point means,
+  so the differences between design points are factor effects rather than luck, and the
+  grand mean moved by less than its 95% half-width from half the replications to all of
+  them. (A single design point: the grand mean's half-width is at most 5% of its size.)
+- *Seed noise is large* (a warning) when it is more than ``NOISE_TOL`` of the variance of the
+  point means: the variance the indices decompose.
 """
 
 from __future__ import annotations
@@ -38,10 +44,10 @@ import pandas as pd
 
 __all__ = [
     "INDEX_TOL",
-    "MEAN_TOL",
     "MIN_MORRIS_R",
     "MIN_SOBOL_N",
     "NOISE_TOL",
+    "SCREEN_TOL",
     "index_warnings",
     "mean_convergence",
     "morris_indices",
@@ -50,15 +56,17 @@ __all__ = [
     "seed_noise",
     "settled_indices",
     "settled_means",
+    "settled_screening",
     "sobol_indices",
 ]
 
 #: An index is settled when known to +-0.05 and moving by at most 0.05 from half the sample.
 INDEX_TOL = 0.05
-#: Means are settled when their 95% half-width is at most 10% of the spread across points.
-MEAN_TOL = 0.10
-#: Seed noise above 10% of the variance of the point means earns a warning.
-NOISE_TOL = 0.10
+#: A factor matters when its total-order index (Morris: scaled mu*) is above 0.05.
+SCREEN_TOL = 0.05
+#: Seed noise above 5% of the variance of the point means: a warning, and the means have not
+#: settled.
+NOISE_TOL = 0.05
 #: Fewer Sobol base samples than this: the bootstrap intervals themselves are unreliable.
 MIN_SOBOL_N = 64
 #: Fewer Morris trajectories than this: mu* rests on too few elementary effects per factor.
@@ -276,7 +284,12 @@ def _index_columns(kind: str) -> list[str]:
 
 
 def settled_indices(
-    full: pd.DataFrame, half: pd.DataFrame | None, kind: str, what: str
+    full: pd.DataFrame,
+    half: pd.DataFrame | None,
+    kind: str,
+    what: str,
+    n: int | None = None,
+    width: bool = True,
 ) -> tuple[bool, str]:
     """Whether indices have settled (see the module docstring) and why (not).
 
@@ -285,14 +298,20 @@ def settled_indices(
         half: the same on half of it (N/2, or half the replications), None if there is none.
         kind: ``"sobol"`` or ``"morris"``.
         what: what ``half`` halves, for the message ("N", "replications").
+        n: the base sample N (or trajectories) of ``full``, to say what N would do.
+        width: also require the intervals to be narrow (off when another call checks them).
     """
     f, cols = _scaled(full, kind), _index_columns(kind)
     widest = max(float(np.nanmax(f[f"{c}_conf"])) for c in cols)
     if not np.isfinite(widest):
         return False, "intervals could not be estimated"
     reasons = []
-    if widest > INDEX_TOL:
-        reasons.append(f"widest 95% half-width {widest:.3f} > {INDEX_TOL}")
+    if width and widest > INDEX_TOL:
+        more = ""
+        if n:  # half-widths shrink as 1 / sqrt(N)
+            need = 2 ** math.ceil(math.log2(n * (widest / INDEX_TOL) ** 2))
+            more = f"; about N = {need} would do"
+        reasons.append(f"widest 95% half-width {widest:.3f} > {INDEX_TOL}{more}")
     if half is None:
         reasons.append(f"no half {what} to compare with")
     else:
@@ -302,69 +321,115 @@ def settled_indices(
             reasons.append(f"moved {moved:.3f} > {INDEX_TOL} from half the {what}")
     if reasons:
         return False, "; ".join(reasons)
-    return True, f"half-widths <= {widest:.3f}"
+    if not width:
+        return True, f"moved <= {INDEX_TOL} from half the {what}"
+    return True, f"half-widths <= {widest:.3f}, moved <= {INDEX_TOL} from half the {what}"
+
+
+def _total(idx: pd.DataFrame, kind: str) -> tuple[np.ndarray, np.ndarray]:
+    f = _scaled(idx, kind)
+    col = "ST" if kind == "sobol" else "mu_star"
+    return f[col].to_numpy(dtype=float), f[f"{col}_conf"].to_numpy(dtype=float)
+
+
+def settled_screening(
+    full: pd.DataFrame, halves: list[pd.DataFrame], kind: str
+) -> tuple[bool, str, list[str]]:
+    """Whether it is settled which factors matter (module docstring): the verdict, why, and
+    the factors that matter (total-order index, or scaled mu*, above ``SCREEN_TOL``).
+
+    Args:
+        full: indices on the whole design.
+        halves: the indices on half the sample (N/2, half the replications) that exist.
+        kind: ``"sobol"`` or ``"morris"``.
+    """
+    v, c = _total(full, kind)
+    names = list(full["factor"])
+    matter = [n for n, x in zip(names, v, strict=True) if x > SCREEN_TOL]
+    if not np.isfinite(v).all() or not np.isfinite(c).all():
+        return False, "intervals could not be estimated", matter
+    unclear = [n for n, x, w in zip(names, v, c, strict=True) if x - w <= SCREEN_TOL <= x + w]
+    reasons = []
+    if unclear:
+        reasons.append(f"{', '.join(unclear)}: interval straddles {SCREEN_TOL}")
+    if not halves:
+        reasons.append("no half sample to compare with")
+    for h in halves:
+        hv, _ = _total(h, kind)
+        flipped = [
+            n for n, a, b in zip(names, v, hv, strict=True) if (a > SCREEN_TOL) != (b > SCREEN_TOL)
+        ]
+        if flipped:
+            reasons.append(f"{', '.join(flipped)}: on the other side of {SCREEN_TOL} with half")
+    if reasons:
+        return False, "; ".join(reasons), matter
+    return True, f"{len(matter)} of {len(names)} factors matter", matter
 
 
 def mean_convergence(y: np.ndarray, schedule: list[int]) -> pd.DataFrame:
-    """Grand mean and mean 95% half-width of the point means using the first r replicates.
+    """The grand mean of an outcome and its 95% interval using the first r replicates.
+
+    Each replicate's average over the design points is one observation (the replicates are
+    independent of each other under either seed scheme), so the half-width is
+    ``t(0.975, r - 1) sd / sqrt(r)`` of those r averages.
 
     Args:
         y: ``[points, replicates]`` values (NaN for failed runs).
         schedule: replicate counts r.
 
     Returns:
-        One row per r: ``r``, ``mean`` (mean over points of the point means), ``ci_half``
-        (mean over points of t(0.975, n-1) sd / sqrt(n); NaN with r < 2), ``spread`` (the
-        standard deviation of the point means across the design).
+        One row per r: ``r``, ``mean`` (the grand mean), ``ci_half`` (NaN with r < 2).
     """
     from scipy import stats
 
     rows = []
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        rep_means = np.nanmean(y, axis=0)  # one average per replicate
     for r in schedule:
-        part = y[:, :r]
-        n = np.isfinite(part).sum(axis=1)
-        with np.errstate(all="ignore"), warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            m = np.nanmean(part, axis=1)
-            sd = np.nanstd(part, axis=1, ddof=1) if r > 1 else np.full(len(part), np.nan)
-            t = np.where(n > 1, stats.t.ppf(0.975, np.maximum(n - 1, 1)), np.nan)
-            half = t * sd / np.sqrt(n)
-        ok = np.isfinite(m)
-        rows.append(
-            {
-                "r": r,
-                "mean": float(np.mean(m[ok])) if ok.any() else math.nan,
-                "ci_half": float(np.nanmean(half)) if np.isfinite(half).any() else math.nan,
-                "spread": float(np.std(m[ok], ddof=1)) if ok.sum() > 1 else math.nan,
-            }
+        m = rep_means[:r]
+        m = m[np.isfinite(m)]
+        half = (
+            float(stats.t.ppf(0.975, len(m) - 1) * m.std(ddof=1) / math.sqrt(len(m)))
+            if len(m) > 1
+            else math.nan
         )
+        rows.append({"r": r, "mean": float(m.mean()) if len(m) else math.nan, "ci_half": half})
     return pd.DataFrame(rows)
 
 
-def settled_means(conv: pd.DataFrame) -> tuple[bool, str]:
-    """Whether an outcome's means have settled as replications grew (module docstring)."""
+def settled_means(conv: pd.DataFrame, noise: dict | None, n_points: int) -> tuple[bool, str]:
+    """Whether an outcome's means have settled (module docstring), and why (not).
+
+    Args:
+        conv: :func:`mean_convergence` over a schedule ending at all the replications.
+        noise: :func:`seed_noise` of the outcome (None with one replicate).
+        n_points: design points.
+    """
     if len(conv) < 2 or not np.isfinite(conv["ci_half"].iloc[-1]):
         return False, "needs at least two replications"
     last = conv.iloc[-1]
     half = conv[conv["r"] == math.ceil(last["r"] / 2)].iloc[0]
-    scale = last["spread"] if np.isfinite(last["spread"]) and last["spread"] > 0 else None
-    if scale is None:
-        scale = abs(last["mean"])
-    if not scale > 0:
-        return True, "the outcome does not vary"
-    rel = last["ci_half"] / scale
-    moved = abs(last["mean"] - half["mean"])
     reasons = []
-    if rel > MEAN_TOL:
-        need = math.ceil(last["r"] * (rel / MEAN_TOL) ** 2)
-        how = f"about {need} replications would do" if need <= 10_000 else "over 10,000 would"
-        reasons.append(
-            f"95% half-width is {rel:.0%} of the spread across points (> {MEAN_TOL:.0%}; {how})"
-        )
+    if n_points > 1 and noise is not None:
+        share = noise["mean_share"]
+        if share > NOISE_TOL:
+            need = noise["replications_for_5pct"]
+            how = (
+                f"about {int(need)} replications would do"
+                if math.isfinite(need) and need <= 10_000
+                else "the point means barely differ beyond noise"
+            )
+            reasons.append(f"seed noise is {share:.0%} of the point means' variance ({how})")
+    elif not last["ci_half"] <= NOISE_TOL * abs(last["mean"]):
+        reasons.append(f"95% half-width {last['ci_half']:.3g} is over 5% of the mean")
+    moved = abs(last["mean"] - half["mean"])
     if moved > last["ci_half"]:
         reasons.append(
             f"grand mean moved {moved:.3g} (> its half-width) from half the replications"
         )
     if reasons:
         return False, "; ".join(reasons)
-    return True, f"95% half-width {rel:.0%} of the spread across points"
+    if noise is not None and n_points > 1:
+        return True, f"seed noise {noise['mean_share']:.1%} of the point means' variance"
+    return True, f"95% half-width {last['ci_half']:.3g}"

@@ -60,6 +60,7 @@ from ..config import (
 
 __all__ = [
     "DESIGNS",
+    "GROWABLE",
     "SEEDS",
     "At",
     "DesignSpec",
@@ -77,6 +78,12 @@ __all__ = [
 
 #: Experiment designs a sweep file may ask for.
 DESIGNS: tuple[str, ...] = ("grid", "random", "lhs", "sobol", "morris")
+
+#: Designs whose first points for a sample size n are all of its points for n: a scrambled
+#: Sobol' sequence is extensible and SALib's Saltelli rows come in one block per base point;
+#: ``random`` fills its rows in order from one Generator. ``--resume --set design.n=2N``
+#: keeps every run such a sweep has.
+GROWABLE: tuple[str, ...] = ("sobol", "random")
 
 #: How replicates get their seeds: the same seed for replicate k at every design point
 #: (common random numbers), or a seed of its own for every run.
@@ -347,8 +354,12 @@ class Sweep:
     def fingerprint(self) -> str:
         """SHA-256 of everything that decides each run and its results: not the file's text,
         and not the number of replications, so that a finished sweep can gain replications
-        (a run is fixed by its point and replicate, whatever their count)."""
+        (a run is fixed by its point and replicate, whatever their count); nor, for the
+        designs whose points for n are the first points for a larger n (:data:`GROWABLE`),
+        design.n, so that a finished sweep can grow its sample."""
         sweep = {k: v for k, v in self.normalized.items() if k != "replications"}
+        if self.design.kind in GROWABLE:
+            sweep["design"] = {k: v for k, v in sweep["design"].items() if k != "n"}
         blob = json.dumps(
             {
                 "sweep": sweep,

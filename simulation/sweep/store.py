@@ -174,8 +174,19 @@ class SweepStore:
                 "values (only replications may change), or use --overwrite"
             )
         old = pq.read_table(self.out / "design.parquet").to_pandas()
-        if not old.equals(design):
+        if len(design) < len(old):
+            raise SweepError(
+                f"design.n: {self.sweep.design.n} gives {len(design)} points, fewer than the "
+                f"{len(old)} {self.out} holds; allowed at least {man['sweep']['design']['n']}"
+            )
+        if not old.equals(design.iloc[: len(old)].reset_index(drop=True)):
             raise SweepError(f"{self.out}: its design differs from the one made now; cannot resume")
+        grown = len(design) > len(old)
+        if grown:
+            _atomic_parquet(
+                pa.Table.from_pandas(design, preserve_index=False), self.out / "design.parquet"
+            )
+            self.write_manifest(state="running", counts={})  # says the new size at once
         self.parts.mkdir(parents=True, exist_ok=True)
         for tmp in self.parts.glob(".*"):  # temporaries of runs that were in flight
             tmp.unlink(missing_ok=True)
@@ -187,6 +198,12 @@ class SweepStore:
                 f"holds; allowed at least {have} (runs are never thrown away by a resume)"
             )
         notes = []
+        if grown:
+            notes.append(
+                f"growing the design from {len(old)} to {len(design)} points "
+                f"(design.n {man['sweep']['design']['n']} -> {self.sweep.design.n}); "
+                "the points it had are the first points of the larger design"
+            )
         before = man.get("replications")
         if before is not None and reps > before:
             notes.append(f"adding replicates {before}..{reps - 1} to the {before} in {self.out}")
