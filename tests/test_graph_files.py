@@ -154,3 +154,29 @@ def test_a_generated_graph_writes_no_graph_file_record(tmp_path, tiny):
     assert list(fol["node"]) == [str(i) for i in range(len(fol))]
     e = res.model.state.edges
     assert int(fol["follows"].sum()) == int(e.active[: e.n].sum())
+
+
+def test_a_sweep_records_the_graph_file_and_refuses_to_resume_on_a_changed_one(tmp_path, capsys):
+    n = 600
+    nx.write_edgelist(nx.cycle_graph(n), tmp_path / "ring.txt", data=False)
+    (tmp_path / "base.toml").write_text(
+        tiny_toml(run={"steps": 3}) + '[graph]\nkind = "edgelist"\nfile = "ring.txt"\n'
+    )
+    (tmp_path / "s.toml").write_text(
+        'root_seed = 1\n[base]\nconfig = "base.toml"\n'
+        "[factors]\nbehaviour.trust_erosion = [0.1, 0.2]\n"
+        '[outcomes]\nfinal = ["mean_trust"]\n'
+    )
+    out = tmp_path / "o"
+    args = ["sweep", str(tmp_path / "s.toml"), "--out", str(out), "--workers", "1", "--quiet"]
+    assert main(args) == 0
+    man = json.loads((out / "manifest.json").read_text())
+    digest = hashlib.sha256((tmp_path / "ring.txt").read_bytes()).hexdigest()
+    assert man["graph_file"]["sha256"] == digest and man["graph_file"]["format"] == "edgelist"
+    nodes = pd.read_csv(out / "graph_nodes.csv")
+    assert list(nodes["node"]) == list(range(n))  # integer labels in numeric order
+    # the same sweep on a changed graph file is a different sweep
+    nx.write_edgelist(nx.path_graph(n), tmp_path / "ring.txt", data=False)
+    capsys.readouterr()
+    assert main([*args, "--resume"]) == 2
+    assert "the graph file changed" in capsys.readouterr().err

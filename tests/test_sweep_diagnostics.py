@@ -105,27 +105,36 @@ def test_impossible_indices_are_named_in_words():
     assert any("S1 of y is -0.462" in m for m in w)
     assert any("S1 of z (0.300) exceeds its ST (0.100)" in m for m in w)
     assert len(w) == 4
+    near = idx.assign(S1=[0.5, -0.02, 0.1], S1_conf=[0.05, 0.01, 0.05], ST=[0.6, 0.2, 0.2])
+    (msg,) = dg.index_warnings("rpd", near, "sobol", 512)
+    assert "S1 of y is -0.020 ± 0.010, below 0 beyond its 95% interval: read it as no" in msg
     fine = idx.assign(S1=[0.5, 0.1, 0.1], ST=[0.6, 0.2, 0.2])
     assert dg.index_warnings("rpd", fine, "sobol", 512) == []
     assert any("below the 64" in m for m in dg.index_warnings("rpd", fine, "sobol", 16))
 
 
 def test_the_means_rule():
-    quiet = _two_way(50, 40, 1.0, 0.3, 0.2, seed=4)  # noise 0.04 / 40 of a variance of 1
+    quiet = _two_way(50, 40, 1.0, 0.1, 0.2, seed=4)  # noise 0.04 / 40 of a variance of 1
     conv = dg.mean_convergence(quiet, dg.replication_schedule(40))
     assert np.isnan(conv["ci_half"].iloc[0]) and list(conv["r"])[-1] == 40
     # the grand mean's interval comes from the 40 replicate averages
     avg = quiet.mean(axis=0)
     half = 2.0227 * avg.std(ddof=1) / np.sqrt(40)  # t(0.975, 39)
     assert conv["ci_half"].iloc[-1] == pytest.approx(half, rel=1e-3)
-    ok, why = dg.settled_means(conv, dg.seed_noise(quiet, common=True), 50)
-    assert ok, why
+    assert conv["spread"].iloc[-1] == pytest.approx(quiet.mean(axis=1).std(ddof=1))
+    diff, level, why = dg.settled_means(conv, dg.seed_noise(quiet, common=True), 50)
+    assert diff and level, why
+    # a large luck shared by every point: comparisons are exact, the level is not
+    shared = _two_way(50, 4, 1.0, 2.0, 0.05, seed=4)
+    conv = dg.mean_convergence(shared, [1, 2, 4])
+    diff, level, why = dg.settled_means(conv, dg.seed_noise(shared, common=True), 50)
+    assert diff and not level and "grand mean known to" in why
     noisy = _two_way(50, 4, 0.1, 0.0, 3.0, seed=4)
     conv = dg.mean_convergence(noisy, [1, 2, 4])
-    ok, why = dg.settled_means(conv, dg.seed_noise(noisy, common=False), 50)
-    assert not ok and "seed noise is" in why
-    ok, why = dg.settled_means(conv[:1], None, 50)
-    assert not ok and "two replications" in why
+    diff, level, why = dg.settled_means(conv, dg.seed_noise(noisy, common=False), 50)
+    assert diff is False and "seed noise is" in why
+    diff, level, why = dg.settled_means(conv[:1], None, 50)
+    assert not level and "two replications" in why
 
 
 # -- the whole analysis on a cheap model ----------------------------------------------------

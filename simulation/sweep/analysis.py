@@ -187,8 +187,10 @@ def _diagnose(man: dict, design: pd.DataFrame, runs: pd.DataFrame, outcomes: lis
         mc = dg.mean_convergence(y, rep_sched)
         for r in mc.itertuples():
             conv_rows.append((name, "replications", r.r, "mean", "", r.mean, r.ci_half))
-        ok, why = dg.settled_means(mc, noise, n_points)
-        row["means_settled"], row["means_reason"] = ok, why
+        diff, level, why = dg.settled_means(mc, noise, n_points)
+        row["differences_settled"], row["level_settled"] = diff, level
+        row["means_settled"] = bool(level and diff is not False)
+        row["means_reason"] = why
         row["indices_settled"], row["indices_reason"] = None, ""
         row["screening_settled"], row["screening_reason"], row["factors_that_matter"] = (
             None,
@@ -371,12 +373,8 @@ def _convergence_plots(out: Path, man: dict, conv: pd.DataFrame) -> list[str]:
             d = c[c["axis"] == axis]
             if what == "mean":
                 m = d[d["quantity"] == "mean"].sort_values("size")
-                ax.plot(m["size"], m["value"], marker="o", color="black")
-                half = m["conf"].to_numpy(dtype=float)
-                ok = np.isfinite(half)
-                ax.fill_between(
-                    m["size"], m["value"] - half, m["value"] + half, where=ok, alpha=0.25
-                )
+                half = np.nan_to_num(m["conf"].to_numpy(dtype=float))  # none with one
+                ax.errorbar(m["size"], m["value"], yerr=half, marker="o", color="black", capsize=3)
                 ax.set_ylabel(f"mean {name}")
                 ax.set_title("grand mean and its 95% interval", fontsize=8)
             else:
@@ -405,6 +403,9 @@ def _convergence_plots(out: Path, man: dict, conv: pd.DataFrame) -> list[str]:
                     ax.set_ylabel("Morris mu*")
                 ax.legend(fontsize=6)
             ax.set_xscale("log", base=2)
+            sizes = sorted(set(d["size"]))
+            ax.set_xticks(sizes, [str(int(x)) for x in sizes])
+            ax.minorticks_off()
             ax.set_xlabel("base sample N" if axis == "N" else "replications")
         fig.suptitle(f"{name}: does it settle as the sweep grows?", fontsize=10)
         fig.tight_layout()

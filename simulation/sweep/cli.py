@@ -221,7 +221,12 @@ def _print_analysis(out: Path, plots: bool, days: list[int] | None = None) -> No
                 ind = "settled"
             else:
                 ind = "screening settled" if r.screening_settled else "not settled"
-            means = "settled" if r.means_settled else "not settled"
+            if r.means_settled:
+                means = "settled"
+            elif r.differences_settled is True:
+                means = "differences"
+            else:
+                means = "not settled"
             print(
                 f"{r.outcome:<{width}}  {_pct(r.seed_share_of_runs):>20}  "
                 f"{_pct(r.seed_share_of_means):>12}  {means:<11}  {ind}"

@@ -27,9 +27,11 @@ Rules (also in docs/SWEEPS.md):
   et al. (2016). Neither index verdict stands while seed noise is large (below): noise in the
   point means inflates every total-order index.
 - *Means settled*: seed noise is at most ``NOISE_TOL`` (5%) of the variance of the point means,
-  so the differences between design points are factor effects rather than luck, and the
-  grand mean moved by less than its 95% half-width from half the replications to all of
-  them. (A single design point: the grand mean's half-width is at most 5% of its size.)
+  so the differences between design points are factor effects rather than luck; the grand
+  mean (the outcome averaged over the design) is known to within ``LEVEL_TOL`` (10%) of the
+  spread of the point means (their standard deviation; for a single point, 5% of the mean),
+  so the level is known as well as the differences; and it moved by less than its 95%
+  half-width from half the replications to all of them.
 - *Seed noise is large* (a warning) when it is more than ``NOISE_TOL`` of the variance of the
   point means: the variance the indices decompose.
 """
@@ -44,6 +46,7 @@ import pandas as pd
 
 __all__ = [
     "INDEX_TOL",
+    "LEVEL_TOL",
     "MIN_MORRIS_R",
     "MIN_SOBOL_N",
     "NOISE_TOL",
@@ -64,6 +67,8 @@ __all__ = [
 INDEX_TOL = 0.05
 #: A factor matters when its total-order index (Morris: scaled mu*) is above 0.05.
 SCREEN_TOL = 0.05
+#: The grand mean's 95% half-width may be at most 10% of the spread of the point means.
+LEVEL_TOL = 0.10
 #: Seed noise above 5% of the variance of the point means: a warning, and the means have not
 #: settled.
 NOISE_TOL = 0.05
@@ -244,7 +249,13 @@ def index_warnings(outcome: str, idx: pd.DataFrame, kind: str, n: int) -> list[s
                 v, c = getattr(r, name), getattr(r, f"{name}_conf")
                 if not np.isfinite(v):
                     continue
-                if v - c > 1 or v + c < 0:
+                if v + c < 0 and v > -INDEX_TOL:
+                    out.append(
+                        f"{outcome}: {name} of {r.factor} is {v:.3f} ± {c:.3f}, below 0 beyond "
+                        f"its 95% interval: read it as no effect; at this N the estimator is "
+                        "still biased"
+                    )
+                elif v - c > 1 or v + c < 0:
                     out.append(
                         f"{outcome}: {name} of {r.factor} is {v:.3f} ± {c:.3f}, outside [0, 1] "
                         "beyond its 95% interval; the estimate is not usable (too small N, or "
@@ -378,7 +389,8 @@ def mean_convergence(y: np.ndarray, schedule: list[int]) -> pd.DataFrame:
         schedule: replicate counts r.
 
     Returns:
-        One row per r: ``r``, ``mean`` (the grand mean), ``ci_half`` (NaN with r < 2).
+        One row per r: ``r``, ``mean`` (the grand mean), ``ci_half`` (NaN with r < 2),
+        ``spread`` (the standard deviation of the point means across the design).
     """
     from scipy import stats
 
@@ -394,26 +406,47 @@ def mean_convergence(y: np.ndarray, schedule: list[int]) -> pd.DataFrame:
             if len(m) > 1
             else math.nan
         )
-        rows.append({"r": r, "mean": float(m.mean()) if len(m) else math.nan, "ci_half": half})
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            pm = np.nanmean(y[:, :r], axis=1)
+        pm = pm[np.isfinite(pm)]
+        rows.append(
+            {
+                "r": r,
+                "mean": float(m.mean()) if len(m) else math.nan,
+                "ci_half": half,
+                "spread": float(pm.std(ddof=1)) if len(pm) > 1 else math.nan,
+            }
+        )
     return pd.DataFrame(rows)
 
 
-def settled_means(conv: pd.DataFrame, noise: dict | None, n_points: int) -> tuple[bool, str]:
+def settled_means(
+    conv: pd.DataFrame, noise: dict | None, n_points: int
+) -> tuple[bool | None, bool, str]:
     """Whether an outcome's means have settled (module docstring), and why (not).
 
     Args:
         conv: :func:`mean_convergence` over a schedule ending at all the replications.
         noise: :func:`seed_noise` of the outcome (None with one replicate).
         n_points: design points.
+
+    Returns:
+        ``(differences, level, why)``: the differences between points are settled (seed noise
+        at most 5% of the point means' variance; None for a single point), the level is
+        settled (the grand mean known to within 10% of the spread of the point means, and
+        steady from half the replications), and the reasons in words.
     """
     if len(conv) < 2 or not np.isfinite(conv["ci_half"].iloc[-1]):
-        return False, "needs at least two replications"
+        return (False if n_points > 1 else None), False, "needs at least two replications"
     last = conv.iloc[-1]
     half = conv[conv["r"] == math.ceil(last["r"] / 2)].iloc[0]
     reasons = []
+    differences = None
     if n_points > 1 and noise is not None:
         share = noise["mean_share"]
-        if share > NOISE_TOL:
+        differences = share <= NOISE_TOL
+        if not differences:
             need = noise["replications_for_5pct"]
             how = (
                 f"about {int(need)} replications would do"
@@ -421,15 +454,35 @@ def settled_means(conv: pd.DataFrame, noise: dict | None, n_points: int) -> tupl
                 else "the point means barely differ beyond noise"
             )
             reasons.append(f"seed noise is {share:.0%} of the point means' variance ({how})")
-    elif not last["ci_half"] <= NOISE_TOL * abs(last["mean"]):
-        reasons.append(f"95% half-width {last['ci_half']:.3g} is over 5% of the mean")
+    if n_points > 1 and last["spread"] > 0:
+        scale, what, tol = last["spread"], "the spread of the point means", LEVEL_TOL
+    else:
+        scale, what, tol = abs(last["mean"]), "the mean", NOISE_TOL
+    level = True
+    if not last["ci_half"] <= tol * scale:
+        level = False
+        # half-widths shrink about as t(0.975, r - 1) / sqrt(r)
+        from scipy import stats
+
+        r = int(last["r"])
+        z = last["ci_half"] * math.sqrt(r) / stats.t.ppf(0.975, r - 1)
+        need = r
+        while need < 100_000 and stats.t.ppf(0.975, need - 1) * z / math.sqrt(need) > tol * scale:
+            need *= 2
+        how = f"about {need} replications would do" if need < 100_000 else "far more replications"
+        reasons.append(
+            f"grand mean known to ±{last['ci_half']:.3g}, over {tol:.0%} of {what} "
+            f"({scale:.3g}; {how})"
+        )
     moved = abs(last["mean"] - half["mean"])
     if moved > last["ci_half"]:
+        level = False
         reasons.append(
             f"grand mean moved {moved:.3g} (> its half-width) from half the replications"
         )
     if reasons:
-        return False, "; ".join(reasons)
-    if noise is not None and n_points > 1:
-        return True, f"seed noise {noise['mean_share']:.1%} of the point means' variance"
-    return True, f"95% half-width {last['ci_half']:.3g}"
+        return differences, level, "; ".join(reasons)
+    if differences:
+        why = f"seed noise {noise['mean_share']:.1%} of the point means' variance; "
+        return True, True, why + f"grand mean known to ±{last['ci_half']:.3g}"
+    return differences, True, f"grand mean known to ±{last['ci_half']:.3g}"
