@@ -37,8 +37,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     cfg = load_config(args.config, sets)
     out = Path(args.out) if args.out else Path("results") / Path(args.config).stem
     check_output_dir(out, args.overwrite)  # before the run, not after an hour of it
-    result = run(cfg, seed=args.seed, steps=args.steps, progress=not args.quiet)
-    write_run(result, out, fmt=args.format, overwrite=args.overwrite)
+    keep = bool(getattr(args, "followers", False))
+    result = run(cfg, seed=args.seed, steps=args.steps, progress=not args.quiet, keep_model=keep)
+    followers = None
+    if keep:
+        from .runner import follower_table
+
+        followers = follower_table(result.model)
+    write_run(result, out, fmt=args.format, overwrite=args.overwrite, followers=followers)
     if not args.quiet:
         print(
             f"wrote {out}/ ({result.config.run.steps} days, seed {result.seed}, "
@@ -161,6 +167,20 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     return run_cmd(args)
 
 
+def cmd_show_run(args: argparse.Namespace) -> int:
+    """Write the scenario file of one run of a sweep (see ``sweep/rebuild.py``)."""
+    from .sweep.cli import cmd_show_run as run_cmd
+
+    return run_cmd(args)
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """Export a sweep's tables as CSV (see ``sweep/export.py``)."""
+    from .sweep.cli import cmd_export as run_cmd
+
+    return run_cmd(args)
+
+
 def cmd_app(args: argparse.Namespace) -> int:
     """Serve the classroom page (see ``app/``; needs the ``app`` extra)."""
     from .app import launch
@@ -204,6 +224,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--overwrite", action="store_true", help="replace results already in the output folder"
     )
     r.add_argument("--quiet", action="store_true", help="no progress bar or summary")
+    r.add_argument(
+        "--followers",
+        action="store_true",
+        help="also write a per-follower table (with a graph file: each follower's node label)",
+    )
     r.set_defaults(func=cmd_run)
 
     b = sub.add_parser("bench", help="measure engine speed and memory")
@@ -231,7 +256,12 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--no-browser", action="store_true", help="do not open a browser")
     ap.set_defaults(func=cmd_app)
 
-    from .sweep.cli import add_analyze_arguments, add_sweep_arguments
+    from .sweep.cli import (
+        add_analyze_arguments,
+        add_export_arguments,
+        add_show_run_arguments,
+        add_sweep_arguments,
+    )
 
     sw = sub.add_parser("sweep", help="run a parameter sweep (experiments/*.toml)")
     add_sweep_arguments(sw)
@@ -240,6 +270,14 @@ def build_parser() -> argparse.ArgumentParser:
     an = sub.add_parser("analyze", help="tables, CIs, sensitivity indices and plots of a sweep")
     add_analyze_arguments(an)
     an.set_defaults(func=cmd_analyze)
+
+    sr = sub.add_parser("show-run", help="write the scenario file of one run of a sweep")
+    add_show_run_arguments(sr)
+    sr.set_defaults(func=cmd_show_run)
+
+    xp = sub.add_parser("export", help="a sweep's runs and series as CSV, for R and spreadsheets")
+    add_export_arguments(xp)
+    xp.set_defaults(func=cmd_export)
 
     ex = sub.add_parser("experiment", help="run an experiment (figures, tables) of studies/")
     ex.add_argument("name", help="experiment name (see docs/RESULTS.md), or 'all'")

@@ -10,6 +10,7 @@ Both export back to networkx with :func:`to_networkx`.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,10 +21,13 @@ from . import mechanisms as mech
 from .config import TIERS, Config, ConfigError, GraphConfig
 
 __all__ = [
+    "GraphFile",
     "Ties",
     "ba_edges_array",
     "block_edges_array",
     "build_ties",
+    "graph_file_nodes",
+    "read_graph_file",
     "sorted_unique",
     "to_networkx",
     "ws_edges_array",
@@ -259,27 +263,214 @@ def block_edges_array(
     return np.concatenate(us), np.concatenate(vs)
 
 
-def _load_graph_file(g: GraphConfig, n: int, base_dir: str) -> nx.Graph:
+@dataclass
+class GraphFile:
+    """A follower-tie graph read from a file, and what reading it found.
+
+    Attributes:
+        graph: the ties as an undirected networkx Graph (node labels as in the file).
+        path: the file.
+        format: ``"edgelist"`` or ``"graphml"``.
+        sha256: SHA-256 of the file's bytes.
+        directed: the file declares its edges directed (GraphML ``edgedefault``); such a file
+            is read only when every arc has its reverse, so no direction is lost.
+        weights: ``"none"``, or ``"constant <w>"`` when every tie carries the same weight
+            (which carries no tie strength, so nothing is lost).
+        unused_attributes: edge attributes in the file that the model does not use.
+    """
+
+    graph: nx.Graph
+    path: Path
+    format: str
+    sha256: str
+    directed: bool = False
+    weights: str = "none"
+    unused_attributes: tuple[str, ...] = ()
+
+    def labels(self) -> list:
+        """Node labels in follower order: follower k is ``labels()[k]``."""
+        return _node_order(self.graph.nodes())
+
+    def record(self) -> dict:
+        """What a run's manifest says about the file (JSON-ready)."""
+        return {
+            "file": str(self.path.resolve()),
+            "format": self.format,
+            "sha256": self.sha256,
+            "nodes": self.graph.number_of_nodes(),
+            "ties": self.graph.number_of_edges(),
+            "directed_in_file": self.directed,
+            "weights": self.weights,
+            "unused_edge_attributes": list(self.unused_attributes),
+            "node_order": "numeric" if _numeric_labels(self.graph.nodes()) else "text",
+        }
+
+
+_WEIGHT_REFUSED = (
+    "the model's ties have no strength (word of mouth and discovery pick friends uniformly), "
+    "so weights would be dropped; remove them to use the ties unweighted"
+)
+
+
+def _numeric_labels(nodes) -> bool:
+    try:
+        [int(x) for x in nodes]
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+def _weight_summary(path: Path, weights: list[float]) -> str:
+    """``"none"`` or ``"constant w"``; refuses weights that differ between ties."""
+    if not weights:
+        return "none"
+    distinct = sorted(set(weights))
+    if len(distinct) == 1:
+        return f"constant {distinct[0]:g}"
+    raise ConfigError(
+        f"graph.file: {path} gives its ties {len(distinct)} different weights "
+        f"({distinct[0]:g} to {distinct[-1]:g}); {_WEIGHT_REFUSED}"
+    )
+
+
+def _read_edgelist(path: Path) -> tuple[nx.Graph, str, tuple[str, ...]]:
+    """A whitespace edge list: ``u v``, ``u v weight`` or networkx's ``u v {'weight': w}``
+    (``#`` starts a comment). Each line is one undirected tie."""
+    import ast
+
+    g = nx.Graph()
+    weights: list[float] = []
+    unused: set[str] = set()
+    text = path.read_text(encoding="utf-8")
+    for lineno, raw in enumerate(text.splitlines(), start=1):
+        line = raw.split("#", 1)[0].strip()
+        if not line:
+            continue
+        parts = line.split(maxsplit=2)
+        if len(parts) < 2:
+            raise ConfigError(f"graph.file: {path} line {lineno}: expected two node labels")
+        u, v = parts[0], parts[1]
+        g.add_edge(u, v)
+        if len(parts) == 2:
+            continue
+        rest = parts[2].strip()
+        if rest.startswith("{"):
+            try:
+                data = ast.literal_eval(rest)
+            except (ValueError, SyntaxError):
+                data = None
+            if not isinstance(data, dict):
+                raise ConfigError(
+                    f"graph.file: {path} line {lineno}: cannot read {rest!r} as tie data"
+                )
+            for k, val in data.items():
+                if str(k).lower() == "weight":
+                    weights.append(_number(val, path, lineno))
+                else:
+                    unused.add(str(k))
+            continue
+        cols = rest.split()
+        if len(cols) > 1:
+            raise ConfigError(
+                f"graph.file: {path} line {lineno} has {len(cols) + 2} columns; an edge list "
+                "is 'u v' or 'u v weight' (time-stamped or multi-column edges are not read)"
+            )
+        weights.append(_number(cols[0], path, lineno))
+    return g, _weight_summary(path, weights), tuple(sorted(unused))
+
+
+def _number(v, path: Path, lineno: int) -> float:
+    try:
+        x = float(v)
+    except (TypeError, ValueError):
+        raise ConfigError(
+            f"graph.file: {path} line {lineno}: the third column {v!r} is not a tie weight "
+            "(a number)"
+        ) from None
+    return x
+
+
+def _read_graphml(path: Path) -> tuple[nx.Graph, bool, str, tuple[str, ...]]:
+    """GraphML: weights (an edge attribute named ``weight``) and direction are checked."""
+    graph = nx.read_graphml(path)
+    directed = graph.is_directed()
+    weights, unused = [], set()
+    for _, _, data in graph.edges(data=True):
+        for k, val in data.items():
+            if k.lower() == "weight":
+                try:
+                    weights.append(float(val))
+                except (TypeError, ValueError):
+                    unused.add(k)
+            elif k != "id":
+                unused.add(k)
+    if directed:
+        arcs = {(a, b) for a, b in graph.edges() if a != b}
+        one_way = sum((b, a) not in arcs for a, b in arcs)
+        if one_way:
+            raise ConfigError(
+                f"graph.file: {path} is directed and {one_way:,} of its {len(arcs):,} arcs have "
+                "no reverse; the model's ties are undirected (word of mouth passes both ways), "
+                "so a one-way arc cannot be kept as one; save the graph undirected "
+                "(networkx: nx.write_graphml(G.to_undirected(), path)) to use every arc as a "
+                "two-way tie"
+            )
+    return nx.Graph(graph), directed, _weight_summary(path, weights), tuple(sorted(unused))
+
+
+def read_graph_file(g: GraphConfig, base_dir: str) -> GraphFile:
+    """Read ``graph.file`` honestly: weights and direction are used or refused, never dropped.
+
+    - An edge list is a list of ties, each undirected (the format has no direction). A third
+      column (or networkx's ``{'weight': w}``) is a tie weight.
+    - GraphML keeps its declared direction: a directed file is read only if every arc has its
+      reverse (then no direction is lost); otherwise it is refused.
+    - Weights that differ between ties are refused, since the model's ties have no strength;
+      the same weight on every tie is read (it carries no strength either).
+
+    Raises:
+        ConfigError: one line naming the file and what is wrong.
+    """
     path = Path(g.file)
     if not path.is_absolute():
         path = Path(base_dir) / path
     if not path.is_file():
         raise ConfigError(f"graph.file: {path} does not exist")
+    directed, unused = False, ()
     try:
         if g.kind == "graphml":
-            graph = nx.read_graphml(path)
+            graph, directed, weights, unused = _read_graphml(path)
         else:
-            graph = nx.read_edgelist(path, comments="#", data=False)
+            graph, weights, unused = _read_edgelist(path)
+    except ConfigError:
+        raise
     except Exception as err:  # networkx raises many kinds on malformed files
         raise ConfigError(f"graph.file: cannot read {path} as {g.kind}: {err}") from None
-    graph = nx.Graph(graph)
-    if graph.number_of_nodes() != n:
+    return GraphFile(
+        graph=graph,
+        path=path,
+        format=g.kind,
+        sha256=hashlib.sha256(path.read_bytes()).hexdigest(),
+        directed=directed,
+        weights=weights,
+        unused_attributes=tuple(unused),
+    )
+
+
+def _load_graph_file(g: GraphConfig, n: int, base_dir: str) -> nx.Graph:
+    graph = read_graph_file(g, base_dir)
+    count = graph.graph.number_of_nodes()
+    if count != n:
         raise ConfigError(
-            f"graph.file: {path} has {graph.number_of_nodes():,} nodes but "
-            f"population.n_followers is {n:,}; set population.n_followers = "
-            f"{graph.number_of_nodes()}"
+            f"graph.file: {graph.path} has {count:,} nodes but population.n_followers is "
+            f"{n:,}; set population.n_followers = {count}"
         )
-    return graph
+    return graph.graph
+
+
+def graph_file_nodes(cfg: Config) -> list:
+    """Node labels of the scenario's graph file in follower order (follower k is label k)."""
+    return read_graph_file(cfg.graph, cfg.base_dir).labels()
 
 
 def build_ties(cfg: Config, topics: np.ndarray, rng: np.random.Generator) -> Ties:

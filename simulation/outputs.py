@@ -31,6 +31,7 @@ __all__ = [
     "atomic_write_text",
     "check_output_dir",
     "git_commit",
+    "git_dirty",
     "package_versions",
     "replace_dir",
     "write_run",
@@ -66,6 +67,23 @@ def git_commit(path: Path | None = None) -> str | None:
     except (OSError, subprocess.SubprocessError):
         return None
     return out.stdout.strip() or None if out.returncode == 0 else None
+
+
+def git_dirty(path: Path | None = None) -> bool | None:
+    """Whether the source tree has uncommitted changes to tracked files (None without git):
+    with changes, the commit alone does not rebuild what ran."""
+    here = Path(path or Path(__file__).parent)
+    try:
+        out = subprocess.run(
+            ["git", "-C", str(here), "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return bool(out.stdout.strip()) if out.returncode == 0 else None
 
 
 def atomic_write_text(path: Path, text: str) -> None:
@@ -116,14 +134,34 @@ def _portable(cfg: Config) -> Config:
     return cfg.replace(graph=dataclasses.replace(cfg.graph, file=str(path)))
 
 
+def _graph_file_outputs(cfg: Config, folder: Path) -> dict | None:
+    """With a graph file: ``graph_nodes.csv`` (which node label each follower is) in
+    ``folder``, and the file's record (path, SHA-256, nodes, ties, ...) for the manifest."""
+    if cfg.graph.kind not in ("edgelist", "graphml"):
+        return None
+    import csv
+
+    from .network import read_graph_file
+
+    gf = read_graph_file(cfg.graph, cfg.base_dir)
+    with open(folder / "graph_nodes.csv", "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(["follower", "node"])
+        w.writerows(enumerate(gf.labels()))
+    return gf.record()
+
+
 def write_run(
     result: RunResult,
     out: str | Path,
     fmt: str = "parquet",
     overwrite: bool = False,
     plots: bool = True,
+    followers=None,
 ) -> Path:
     """Write a run's tables, config, manifest, summary and plots to ``out``.
+
+    ``followers`` (a ``runner.follower_table``) adds the per-follower table.
 
     Raises:
         OutputExistsError: ``out`` holds a run and ``overwrite`` is false.
@@ -136,11 +174,14 @@ def write_run(
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.tmp-"))
     try:
-        for name, df in (
+        tables = [
             ("timeseries", result.timeseries),
             ("influencers", result.influencers),
             ("brands", result.brands),
-        ):
+        ]
+        if followers is not None:
+            tables.append(("followers", followers))
+        for name, df in tables:
             if fmt == "parquet":
                 df.to_parquet(tmp / f"{name}.parquet", index=False)
             else:
@@ -158,6 +199,8 @@ def write_run(
             "config_sha256": config_hash(result.config),
             "versions": package_versions(),
             "git_commit": git_commit(),
+            "git_dirty": git_dirty(),
+            "graph_file": _graph_file_outputs(result.config, tmp),
             "wall_time_seconds": round(result.wall_time, 3),
             "command": sys.argv,
             "files": [*sorted(p.name for p in tmp.iterdir()), "manifest.json"],

@@ -20,7 +20,7 @@ from .config import TIERS, Config, apply_overrides, load_config
 from .model import MarketModel
 from .state import CHANNELS, STRATEGIES
 
-__all__ = ["RunResult", "brand_table", "influencer_table", "run", "summarize"]
+__all__ = ["RunResult", "brand_table", "follower_table", "influencer_table", "run", "summarize"]
 
 
 @dataclass
@@ -143,6 +143,39 @@ def influencer_table(model: MarketModel) -> pd.DataFrame:
             "deals": st.deals.astype(np.int64),
             "income": st.income,
             "income_at_list": st.list_income,
+        }
+    )
+
+
+def follower_table(model: MarketModel) -> pd.DataFrame:
+    """One row per follower at the current step (``--followers``; columns in docs/OUTPUTS.md).
+
+    With a graph file, ``node`` is the follower's node label in that file, so outcomes can be
+    tied back to the graph; otherwise it is the follower's index.
+    """
+    from .network import graph_file_nodes
+
+    st = model.state
+    n = st.n_followers
+    e = st.edges
+    act = e.active[: e.n]
+    cfg = model.cfg
+    if cfg.graph.kind in ("edgelist", "graphml"):
+        node = [str(x) for x in graph_file_nodes(cfg)]
+    else:
+        node = [str(i) for i in range(n)]
+    return pd.DataFrame(
+        {
+            "follower": np.arange(n, dtype=np.int64),
+            "node": node,
+            "topic": st.topic.astype(np.int64),
+            "ties": model.ties.degree.astype(np.int64),
+            "follows": np.bincount(e.src[: e.n][act], minlength=n).astype(np.int64),
+            "adopted": st.any_adopted.astype(bool),
+            "exposures": st.exposures.astype(np.float64),
+            "fatigue": mech.fatigue_level(st.exposures, cfg.behaviour.fatigue_scale).astype(
+                np.float64
+            ),
         }
     )
 

@@ -4,6 +4,7 @@ errors in sweep files, and a coordinator whose memory does not grow with the run
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import subprocess
 import sys
@@ -18,7 +19,9 @@ from conftest import tiny_toml
 
 from simulation.cli import main
 from simulation.sweep import Evaluation, iter_runs, load_sweep, make_design, run_seed, run_sweep
+from simulation.sweep.design import common_seed
 from simulation.sweep.spec import SweepError
+from simulation.sweep.store import part_name
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -61,7 +64,9 @@ def _runs(out: Path) -> pd.DataFrame:
 
 def _series(out: Path) -> pd.DataFrame:
     t = ds.dataset(out / "series", format="parquet", partitioning="hive").to_table()
-    return t.to_pandas().sort_values(["run_id", "step"]).reset_index(drop=True)
+    df = t.to_pandas()
+    df["point"] = df["point"].astype(np.int64)
+    return df.sort_values(["point", "replicate", "step"]).reset_index(drop=True)
 
 
 # -- executors ----------------------------------------------------------------------------
@@ -76,7 +81,9 @@ def test_serial_processes_and_dask_give_identical_tables(tiny, tmp_path):
     a = _runs(tmp_path / "serial")
     pd.testing.assert_frame_equal(a, _runs(tmp_path / "procs"))
     pd.testing.assert_frame_equal(_series(tmp_path / "serial"), _series(tmp_path / "procs"))
-    assert list(a["run_id"]) == list(range(12))
+    assert list(zip(a["point"], a["replicate"], strict=True)) == [
+        (p, r) for p in range(6) for r in range(2)
+    ]
     if importlib.util.find_spec("distributed") is None:
         pytest.skip("dask.distributed not installed")
     run_sweep(sweep, tmp_path / "dask", workers=2, scheduler="local", progress=False)
@@ -91,7 +98,7 @@ def test_failing_runs_are_recorded_and_the_rest_finish(tiny, tmp_path, capsys):
     assert "4 runs failed" in err
     runs = pd.read_parquet(tmp_path / "o" / "runs.parquet")
     bad = runs[runs["status"] == "error"]
-    assert set(bad["brands.share_micro"]) == {0.9}
+    assert set(bad["brands__share_micro"]) == {0.9}
     assert bad["error"].str.contains("share_micro").all()
     ok = runs[runs["status"] == "ok"]
     assert len(ok) == 8 and ok["error"].isna().all()
@@ -106,16 +113,17 @@ def test_outcomes_match_a_direct_run(tiny, tmp_path):
     sweep = load_sweep(tiny, ["factors.brands.share_micro=[0.2]"])
     run_sweep(sweep, tmp_path / "o", workers=1, progress=False)
     row = pd.read_parquet(tmp_path / "o" / "runs.parquet").iloc[1]
+    assert (row["point"], row["replicate"]) == (0, 1)
     cfg = apply_overrides(
         sweep.base,
         {"brands.share_micro": 0.2, "behaviour.trust_erosion": 0.5, "run.seed": int(row["seed"])},
     )
     res = run(cfg)
     ts = res.timeseries
-    assert row["seed"] == run_seed(7, 0, 1)
+    assert row["seed"] == common_seed(7, 1)  # a grid shares seeds across points by default
     assert row["mean_trust_final"] == ts["mean_trust"].iloc[-1]
     assert row["return_per_dollar"] == res.summary["return_per_dollar"]
-    assert row["engagement_rate_by_tier.micro"] == res.summary["engagement_rate_by_tier"]["micro"]
+    assert row["engagement_rate_by_tier__micro"] == res.summary["engagement_rate_by_tier"]["micro"]
     assert row["engagement_rate_mean_6_10"] == pytest.approx(ts["engagement_rate"].iloc[5:].mean())
     below = ts.loc[ts["mean_trust"] < 0.74, "step"]
     assert (
@@ -124,18 +132,18 @@ def test_outcomes_match_a_direct_run(tiny, tmp_path):
         else np.isnan(row["day_trust_below"])
     )
     series = _series(tmp_path / "o")
-    s1 = series[series["run_id"] == 1]
+    s1 = series[(series["point"] == 0) & (series["replicate"] == 1)]
     np.testing.assert_array_equal(s1["mean_trust"].to_numpy(), ts["mean_trust"].to_numpy())
 
 
 class _DiesOnce:
-    """Kills its worker process the first time it sees run 3 (a marker file remembers)."""
+    """Kills its worker process the first time it sees run (1, 1) (a marker file remembers)."""
 
     def __init__(self, marker: str):
         self.marker = marker
 
     def __call__(self, spec):
-        if spec.run_id == 3 and not os.path.exists(self.marker):
+        if spec.key == (1, 1) and not os.path.exists(self.marker):
             Path(self.marker).write_text("died")
             os._exit(1)
         return {"return_per_dollar": float(spec.seed % 1000)}
@@ -175,7 +183,7 @@ def test_a_lost_dask_worker_is_retried(tiny, tmp_path):
 
 class _Unreturnable:
     def __call__(self, spec):
-        if spec.run_id == 2:
+        if spec.key == (1, 0):
             return Evaluation({"return_per_dollar": 1.0}, series=_NoPickle())
         return {"return_per_dollar": 1.0}
 
@@ -204,13 +212,13 @@ def test_an_unpicklable_evaluator_is_a_clear_error(tiny, tmp_path):
 
 
 class _InterruptAt:
-    """Behaves like Ctrl-C when run ``at`` starts."""
+    """Behaves like Ctrl-C when run ``at`` (point, replicate) starts."""
 
-    def __init__(self, at: int, inner):
+    def __init__(self, at: tuple[int, int], inner):
         self.at, self.inner = at, inner
 
     def __call__(self, spec):
-        if spec.run_id == self.at:
+        if spec.key == self.at:
             raise KeyboardInterrupt
         return self.inner(spec)
 
@@ -220,9 +228,11 @@ def test_interrupted_then_resumed_equals_uninterrupted(tiny, tmp_path):
 
     sweep = load_sweep(tiny)
     run_sweep(sweep, tmp_path / "ref", workers=1, progress=False)
-    ev = _InterruptAt(5, ModelEvaluator.for_sweep(sweep))
+    ev = _InterruptAt((5, 0), ModelEvaluator.for_sweep(sweep))  # the sixth run to start
     rep = run_sweep(sweep, tmp_path / "o", workers=1, progress=False, evaluate=ev)
     assert rep.interrupted and rep.n_done == 5 and not rep.complete
+    man = json.loads((tmp_path / "o" / "manifest.json").read_text())
+    assert man["state"] == "interrupted" and man["counts"]["missing"] == 7
     assert len(pd.read_parquet(tmp_path / "o" / "runs.parquet")) == 5  # what finished is kept
     rep = run_sweep(sweep, tmp_path / "o", workers=2, resume=True, progress=False)
     assert rep.n_new == 7 and rep.complete
@@ -242,15 +252,15 @@ def test_killed_process_then_resume_runs_exactly_the_missing(tiny, tmp_path, cap
     parts = out / "parts"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and proc.poll() is None:
-        if parts.is_dir() and len(list(parts.glob("run-*.arrow"))) >= 4:
+        if parts.is_dir() and len(list(parts.glob("p*.arrow"))) >= 4:
             break
         time.sleep(0.02)
     proc.kill()
     proc.wait()
-    n_before = len(list(parts.glob("run-*.arrow")))
+    n_before = len(list(parts.glob("p*.arrow")))
     assert n_before > 0  # it had started
     # a crash can also leave a torn temporary and a series file without its part
-    (parts / ".run-00000030.arrow.tmp-1").write_bytes(b"torn")
+    (parts / f".{part_name(5, 5)}.tmp-1").write_bytes(b"torn")
     code = main(
         [
             *("sweep", str(tiny), "--out", str(out), "--resume", "--quiet"),
@@ -267,8 +277,8 @@ def test_lost_parts_are_rerun_on_resume(tiny, tmp_path):
     sweep = load_sweep(tiny)
     run_sweep(sweep, tmp_path / "o", workers=1, progress=False)
     ref = _runs(tmp_path / "o")
-    for rid in (0, 7, 11):
-        (tmp_path / "o" / "parts" / f"run-{rid:08d}.arrow").unlink()
+    for p, r in ((0, 0), (3, 1), (5, 1)):
+        (tmp_path / "o" / "parts" / part_name(p, r)).unlink()
     rep = run_sweep(sweep, tmp_path / "o", workers=1, resume=True, progress=False)
     assert rep.n_new == 3
     pd.testing.assert_frame_equal(ref, _runs(tmp_path / "o"))
@@ -301,8 +311,9 @@ def test_existing_folder_needs_resume_or_overwrite(tiny, tmp_path, capsys):
     assert main(["sweep", str(tiny), "--out", str(other), "--overwrite", "--quiet"]) == 2
     assert "holds no sweep" in capsys.readouterr().err
     assert (other / "precious.txt").is_file()
-    assert main([*args, "--resume", "--set", "replications=3"]) == 2
-    assert "different sweep" in capsys.readouterr().err
+    assert main([*args, "--resume", "--set", "steps=5"]) == 2
+    err = capsys.readouterr().err
+    assert "different sweep" in err and "steps differs" in err
 
 
 # -- designs and seeds --------------------------------------------------------------------
@@ -322,7 +333,7 @@ SIX = {
         ("lhs", ["design.n=20"], 20),
         ("sobol", ["design.n=8"], 8 * (5 + 2)),  # five factors
         ("sobol", ["design.n=8", "design.second_order=true"], 8 * (2 * 5 + 2)),
-        ("morris", ["design.n=5", "design.levels=4"], 5 * (5 + 1)),
+        ("morris", ["design.n=5", "design.levels=6"], 5 * (5 + 1)),  # 6: a multiple of 3 values
     ],
 )
 def test_design_sizes_and_bounds(tiny, kind, extra, size):
@@ -336,15 +347,15 @@ def test_design_sizes_and_bounds(tiny, kind, extra, size):
     sweep = load_sweep(tiny, sets)
     d = make_design(sweep)
     assert len(d) == size and list(d["point"]) == list(range(size))
-    assert d["brands.budget"].between(1000, 9000).all()
-    assert d["brands.n_brands"].between(2, 12).all() and d["brands.n_brands"].dtype == np.int64
-    assert d["behaviour.trust_erosion"].between(0.1, 3.0).all()
-    assert set(d["behaviour.unfollow_rate"]) <= {0.05, 0.1, 0.2}
-    units = d[[c for c in d if c.startswith("unit:")]]
+    assert d["brands__budget"].between(1000, 9000).all()
+    assert d["brands__n_brands"].between(2, 12).all() and d["brands__n_brands"].dtype == np.int64
+    assert d["behaviour__trust_erosion"].between(0.1, 3.0).all()
+    assert set(d["behaviour__unfollow_rate"]) <= {0.05, 0.1, 0.2}
+    units = d[[c for c in d if c.startswith("unit__")]]
     assert ((units >= 0) & (units <= 1)).all().all()
     pd.testing.assert_frame_equal(d, make_design(sweep))  # same root seed, same design
     other = load_sweep(tiny, [*sets, "root_seed=8"])
-    if kind != "morris":  # morris on 4 levels can coincide; the others cannot
+    if kind != "morris":  # morris on few levels can coincide; the others cannot
         assert not d.equals(make_design(other))
 
 
@@ -358,30 +369,36 @@ def test_grid_size_levels_and_order(tiny):
     )
     d = make_design(sweep)
     assert len(d) == 3 * 2 * 5 * 3  # share_micro x trust_erosion x n_brands x budget
-    assert sorted(set(d["brands.n_brands"])) == [2, 4, 6, 8, 10]
-    assert sorted(set(d["brands.budget"])) == pytest.approx([100.0, 1000.0, 10000.0])
-    assert list(d["brands.share_micro"].iloc[:30]) == [0.2] * 30  # first factor slowest
+    assert sorted(set(d["brands__n_brands"])) == [2, 4, 6, 8, 10]
+    assert sorted(set(d["brands__budget"])) == pytest.approx([100.0, 1000.0, 10000.0])
+    assert list(d["brands__share_micro"].iloc[:30]) == [0.2] * 30  # first factor slowest
 
 
-def test_seeds_are_fixed_by_position_not_order(tiny):
-    sweep = load_sweep(tiny)
+@pytest.mark.parametrize("seeds", ["independent", "common"])
+def test_seeds_are_fixed_by_position_not_order(tiny, seeds):
+    sweep = load_sweep(tiny, [f"seeds={seeds}"])
     d = make_design(sweep)
     specs = list(iter_runs(sweep, d))
-    seeds = {(s.point, s.replicate): s.seed for s in specs}
-    assert len(set(seeds.values())) == len(specs)
-    assert all(0 <= s < 2**63 for s in seeds.values())
+    seeds_of = {(s.point, s.replicate): s.seed for s in specs}
+    assert len(seeds_of) == len(specs) == 12
+    assert all(0 <= s < 2**63 for s in seeds_of.values())
+    if seeds == "independent":
+        assert len(set(seeds_of.values())) == len(specs)
+        expected = np.random.SeedSequence(7, spawn_key=(1, 5, 1)).generate_state(1, np.uint64)[0]
+        assert run_seed(7, 5, 1) == int(expected >> np.uint64(1)) == seeds_of[(5, 1)]
+    else:  # replicate r has one seed at every point, and the replicates differ
+        for (_, r), seed in seeds_of.items():
+            assert seed == common_seed(7, r)
+        assert common_seed(7, 0) != common_seed(7, 1)
     # a resumed sweep skips some runs; the rest keep their seeds
-    later = list(iter_runs(sweep, d, skip=lambda rid: rid % 3 == 0))
-    assert all(seeds[(s.point, s.replicate)] == s.seed for s in later)
-    for p, r in [(0, 0), (5, 1), (3, 0)]:
-        assert run_seed(7, p, r) == seeds[(p, r)]
-    expected = np.random.SeedSequence(7, spawn_key=(1, 5, 1)).generate_state(1, np.uint64)[0]
-    assert run_seed(7, 5, 1) == int(expected >> np.uint64(1))
+    later = list(iter_runs(sweep, d, skip=lambda p, r: (p + r) % 3 == 0))
+    assert 0 < len(later) < len(specs)
+    assert all(seeds_of[s.key] == s.seed for s in later)
     # more replications add runs without changing the seeds of existing ones
-    bigger = load_sweep(tiny, ["replications=4"])
+    bigger = load_sweep(tiny, [f"seeds={seeds}", "replications=4"])
     for s in iter_runs(bigger, make_design(bigger)):
         if s.replicate < 2:
-            assert s.seed == seeds[(s.point, s.replicate)]
+            assert s.seed == seeds_of[s.key]
 
 
 # -- bad sweep files ----------------------------------------------------------------------
@@ -403,6 +420,25 @@ BAD = [
     (["name='../x'"], "name: '../x' is not allowed"),
     (["factors.run.seed=[1, 2]"], "factors.run.seed: seeds come from root_seed"),
     (["outcomes.first_step=[{ column = 'mean_trust' }]"], "exactly one of above"),
+    (["seeds='shared'"], "seeds: 'shared' is not one of common, independent"),
+    (
+        ["factors.brands.n_brands={ low = 2, high = 4, num = 5 }"],
+        "repeat values; allowed at most 3",
+    ),
+    (
+        ["design.kind=morris", "design.n=4", "factors.brands.share_micro=[0.1, 0.2, 0.3]"],
+        "cannot share Morris's 4 grid levels equally",
+    ),
+    (
+        [
+            "design.kind=morris",
+            "design.n=4",
+            "factors.brands.share_micro=[0.1, 0.2, 0.3, 0.4, 0.5]",
+        ],
+        "cannot all appear on Morris's 4 grid levels",
+    ),
+    (["outcomes.window_mean=[{ column = 'mean_trust', name = 'a.b' }]"], "not a plain name"),
+    (["outcomes.at=[{ column = 'mean_trust', steps = [3, 11] }]"], "11 is out of range"),
 ]
 
 
@@ -507,7 +543,7 @@ def test_analyze_writes_tables_cis_and_plots(tiny, tmp_path, capsys):
     assert row["n"] == 3 and row["mean"] == pytest.approx(x.mean())
     assert row["ci_low"] == pytest.approx(x.mean() - half)
     assert row["ci_high"] == pytest.approx(x.mean() + half)
-    assert (st[st["brands.share_micro"] == 0.9]["n"] == 0).all()
+    assert (st[st["brands__share_micro"] == 0.9]["n"] == 0).all()
     pngs = sorted(p.name for p in (out / "plots").glob("*.png"))
     assert "mean_trust_final_by_factor.png" in pngs and "mean_trust_final_heatmap.png" in pngs
 

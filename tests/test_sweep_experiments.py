@@ -7,22 +7,19 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import TINY as TINY_MARKET
 
 from simulation.cli import main
 
 EXPERIMENTS = sorted((Path(__file__).resolve().parents[1] / "experiments").glob("*.toml"))
 
-# A tiny market: 600 followers, 12 influencers, 8 days, 1 replicate.
-TINY = [
-    "steps=8",
-    "replications=1",
-    "base.set.population.n_followers=600",
-    "base.set.influencers.audience_cap=150",
-    "base.set.influencers.n_nano=2",
-    "base.set.influencers.n_micro=6",
-    "base.set.influencers.n_mid=2",
-    "base.set.influencers.n_macro=1",
-    "base.set.influencers.n_celebrity=1",
+# The tests' tiny market (conftest.TINY): 600 followers for 60,000 people, 12 influencers on
+# tier bounds scaled down to fit, 8 days, 1 replicate.
+TINY = ["steps=8", "replications=1"] + [
+    f"base.set.{section}.{key}={value}"
+    for section, values in TINY_MARKET.items()
+    if section in ("population", "influencers")
+    for key, value in values.items()
 ]
 
 

@@ -5,7 +5,9 @@ replications, seeds, outcomes) is declared separately in a sweep file (:mod:`.sp
 expanded into runs (:mod:`.design`), handed to an executor (serial, local processes or a
 Dask cluster, :mod:`.executors`) by the coordinator (:mod:`.coordinator`), which streams
 every finished run to disk (:mod:`.store`); :mod:`.analysis` turns the results into tables
-with confidence intervals, sensitivity indices and plots. Nothing here runs at import.
+with confidence intervals, sensitivity indices and plots, and :mod:`.diagnostics` says how
+much of them is seed noise and whether they have settled. :mod:`.rebuild` writes the scenario
+file of any run, :mod:`.export` the tables as CSV. Nothing here runs at import.
 """
 
 import importlib
@@ -17,9 +19,11 @@ __all__ = [
     "Sweep",
     "SweepError",
     "SweepReport",
+    "common_seed",
     "iter_runs",
     "load_sweep",
     "make_design",
+    "run_scenario",
     "run_seed",
     "run_sweep",
     "sweep_from_dict",
@@ -34,9 +38,11 @@ _WHERE = {
     "Sweep": "spec",
     "SweepError": "spec",
     "SweepReport": "coordinator",
+    "common_seed": "design",
     "iter_runs": "design",
     "load_sweep": "spec",
     "make_design": "design",
+    "run_scenario": "rebuild",
     "run_seed": "design",
     "run_sweep": "coordinator",
     "sweep_from_dict": "spec",

@@ -1,4 +1,4 @@
-"""Turn a sweep folder into tables, sensitivity indices and plots.
+"""Turn a sweep folder into tables, sensitivity indices, diagnostics and plots.
 
 ``analyze(DIR)`` reads ``runs.parquet``, ``design.parquet`` and ``manifest.json`` (not the
 sweep file, which may have moved) and writes into ``DIR``:
@@ -11,28 +11,43 @@ sweep file, which may have moved) and writes into ``DIR``:
   ``mu*`` and ``sigma`` (Morris 1991; Campolongo et al. 2007; SALib ``morris.analyze``),
   computed on the replicate means of each point; Morris effects are per unit of each
   factor's normalized range.
+- ``diagnostics.parquet`` / ``.csv``: per outcome, the share of variance that is seed noise
+  (:func:`~.diagnostics.seed_noise`) and whether the means and indices have settled, by the
+  rules of :mod:`.diagnostics`, with the reason.
+- ``convergence.parquet`` / ``.csv``: how each outcome's grand mean and interval move as
+  replications grow, and each index as N (the base sample) and replications grow.
 - ``plots/``: each outcome against each factor with 95% bands, a heatmap over the first two
-  factors (grid designs), and bar charts of the sensitivity indices.
+  factors (grid designs), bar charts of the sensitivity indices, and one convergence figure
+  per outcome.
+- ``analysis.json``: the files, warnings (in words) and notes.
+
+``days`` adds, for each kept series column, its value at each of those steps as an outcome
+(``<column>_day<step>``), so the sensitivity of a time series at chosen days comes out of the
+same tables.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import re
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from .design import design_seed
+from . import diagnostics as dg
+from .design import design_seed, unit_column
 from .spec import SweepError
 from .store import read_manifest
 
-__all__ = ["analyze", "point_stats", "sensitivity"]
+__all__ = ["analyze", "outcome_matrix", "point_stats", "sensitivity"]
 
 
 def point_stats(runs: pd.DataFrame, factors: list[str], outcomes: list[str]) -> pd.DataFrame:
-    """Long table: one row per (point, outcome) with n, mean, std and the 95% CI."""
+    """Long table: one row per (point, outcome) with n, mean, std and the 95% CI.
+
+    ``factors`` are the factor columns of ``runs``."""
     from scipy import stats
 
     ok = runs[runs["status"] == "ok"]
@@ -56,6 +71,27 @@ def point_stats(runs: pd.DataFrame, factors: list[str], outcomes: list[str]) -> 
     return out[cols]
 
 
+def outcome_matrix(runs: pd.DataFrame, name: str, n_points: int, reps: int) -> np.ndarray:
+    """``[point, replicate]`` values of one outcome; NaN for failed or missing runs."""
+    y = np.full((n_points, reps), np.nan)
+    ok = runs[(runs["status"] == "ok") & (runs["replicate"] < reps)]
+    y[ok["point"].to_numpy(), ok["replicate"].to_numpy()] = ok[name].to_numpy(dtype=float)
+    return y
+
+
+def _indices(man: dict, design: pd.DataFrame, y: np.ndarray, n: int | None = None):
+    """Indices of one outcome from its point means ``y`` (on the first n base samples or
+    trajectories, or all)."""
+    kind = man["design"]["kind"]
+    factors = man["factors"]
+    seed = design_seed(man["root_seed"])
+    if kind == "sobol":
+        so = bool(man["design"].get("second_order"))
+        return dg.sobol_indices(y, factors, so, seed, n)
+    x = design[[unit_column(f) for f in factors]].to_numpy(dtype=float)
+    return dg.morris_indices(x, y, factors, int(man["design"]["levels"]), seed, n)
+
+
 def sensitivity(
     man: dict, design: pd.DataFrame, stats_: pd.DataFrame
 ) -> tuple[pd.DataFrame | None, list[str]]:
@@ -63,60 +99,190 @@ def sensitivity(
     kind = man["design"]["kind"]
     if kind not in ("sobol", "morris"):
         return None, []
-    factors = man["factors"]
-    problem = {"num_vars": len(factors), "names": factors, "bounds": [[0.0, 1.0]] * len(factors)}
-    seed = design_seed(man["root_seed"])
-    rows, notes = [], []
+    frames, notes = [], []
     for name in man["outcomes"]:
         y = stats_[stats_["outcome"] == name].sort_values("point")["mean"].to_numpy(dtype=float)
-        if len(y) != len(design) or not np.isfinite(y).all():
-            notes.append(f"{name}: left out of the sensitivity analysis (missing or NaN values)")
+        why = _unusable(name, y, len(design))
+        if why:
+            notes.append(why)
             continue
-        if np.ptp(y) == 0:
-            notes.append(f"{name}: constant over the design; no sensitivity to estimate")
-            continue
-        if kind == "sobol":
-            from SALib.analyze import sobol
-
-            so = bool(man["design"].get("second_order"))
-            with np.errstate(all="ignore"):
-                res = sobol.analyze(problem, y, calc_second_order=so, seed=seed)
-            for j, f in enumerate(factors):
-                rows.append(
-                    {
-                        "outcome": name,
-                        "factor": f,
-                        "S1": res["S1"][j],
-                        "S1_conf": res["S1_conf"][j],
-                        "ST": res["ST"][j],
-                        "ST_conf": res["ST_conf"][j],
-                    }
-                )
-        else:
-            from SALib.analyze import morris
-
-            x = design[[f"unit:{f}" for f in factors]].to_numpy(dtype=float)
-            res = morris.analyze(problem, x, y, num_levels=int(man["design"]["levels"]), seed=seed)
-            for j, f in enumerate(factors):
-                rows.append(
-                    {
-                        "outcome": name,
-                        "factor": f,
-                        "mu": float(res["mu"][j]),
-                        "mu_star": float(res["mu_star"][j]),
-                        "sigma": float(res["sigma"][j]),
-                        "mu_star_conf": float(res["mu_star_conf"][j]),
-                    }
-                )
-    return (pd.DataFrame(rows) if rows else None), notes
+        idx = _indices(man, design, y)
+        idx.insert(0, "outcome", name)
+        frames.append(idx)
+    return (pd.concat(frames, ignore_index=True) if frames else None), notes
 
 
-def _safe(name: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_.-]+", "_", name)
+def _unusable(name: str, y: np.ndarray, n_points: int) -> str | None:
+    if len(y) != n_points or not np.isfinite(y).all():
+        return f"{name}: left out of the sensitivity analysis (missing or NaN values)"
+    if np.ptp(y) == 0:
+        return f"{name}: constant over the design; no sensitivity to estimate"
+    return None
 
 
-def analyze(out: str | Path, plots: bool = True) -> dict:
-    """Write the analysis tables and plots into the sweep folder; returns what was written."""
+def _base_size(man: dict, n_points: int) -> int:
+    """N: Sobol base samples, or Morris trajectories, of the whole design."""
+    d = len(man["factors"])
+    if man["design"]["kind"] == "sobol":
+        block = 2 * d + 2 if man["design"].get("second_order") else d + 2
+        return n_points // block
+    return n_points // (d + 1)
+
+
+def _long(idx: pd.DataFrame, kind: str) -> list[tuple[str, str, float, float]]:
+    """(quantity, factor, value, conf) rows of an index table."""
+    if kind == "sobol":
+        cols = [("S1", "S1_conf"), ("ST", "ST_conf")]
+    else:
+        cols = [("mu_star", "mu_star_conf")]
+    rows = []
+    for r in idx.itertuples():
+        for c, conf in cols:
+            rows.append((c, r.factor, float(getattr(r, c)), float(getattr(r, conf))))
+    return rows
+
+
+def _row_means(y: np.ndarray) -> np.ndarray:
+    """Mean of each row over its finite values (NaN for a row with none)."""
+    n = np.isfinite(y).sum(axis=1)
+    total = np.where(np.isfinite(y), y, 0.0).sum(axis=1)
+    return np.divide(total, n, out=np.full(len(y), np.nan), where=n > 0)
+
+
+def _diagnose(man: dict, design: pd.DataFrame, runs: pd.DataFrame, outcomes: list[str]):
+    """Seed noise, convergence and settledness of every outcome; plus warnings."""
+    n_points = len(design)
+    reps = int(man["replications"])
+    common = man.get("seeds") == "common"
+    kind = man["design"]["kind"]
+    sens_design = kind in ("sobol", "morris")
+    n_base = _base_size(man, n_points) if sens_design else None
+    rep_sched = dg.replication_schedule(reps)
+    diag_rows, conv_rows, warns = [], [], []
+    if reps < 2:
+        warns.append(
+            "one replication per point: the share of seed noise cannot be estimated and "
+            "neither can the means' intervals; use replications >= 2"
+        )
+    for name in outcomes:
+        y = outcome_matrix(runs, name, n_points, reps)
+        row: dict = {"outcome": name}
+        noise = dg.seed_noise(y, common)
+        row["seed_share_of_runs"] = noise["run_share"] if noise else math.nan
+        row["seed_share_of_means"] = noise["mean_share"] if noise else math.nan
+        row["replications_for_5pct_noise"] = noise["replications_for_5pct"] if noise else math.nan
+        if noise and noise["mean_share"] > dg.NOISE_TOL:
+            need = noise["replications_for_5pct"]
+            more = (
+                f"about {int(need)} replications would bring it to 5%"
+                if math.isfinite(need)
+                else "the point means vary no more than the noise does"
+            )
+            warns.append(
+                f"{name}: seed noise is {noise['mean_share']:.0%} of the variance of the point "
+                f"means (over {dg.NOISE_TOL:.0%}; {noise['run_share']:.0%} of a single run's "
+                "variance); the indices decompose that variance and count the noise as factor "
+                f"effects; {more}"
+            )
+        mc = dg.mean_convergence(y, rep_sched)
+        for r in mc.itertuples():
+            conv_rows.append((name, "replications", r.r, "mean", "", r.mean, r.ci_half))
+        diff, level, why = dg.settled_means(mc, noise, n_points)
+        row["differences_settled"], row["level_settled"] = diff, level
+        row["means_settled"] = bool(level and diff is not False)
+        row["means_reason"] = why
+        row["indices_settled"], row["indices_reason"] = None, ""
+        row["screening_settled"], row["screening_reason"], row["factors_that_matter"] = (
+            None,
+            "",
+            "",
+        )
+        if sens_design:
+            means = _row_means(y)
+            if _unusable(name, means, n_points):
+                diag_rows.append(row)
+                continue
+            full = _indices(man, design, means)
+            warns += dg.index_warnings(name, full, kind, n_base)
+            by_n = {}
+            for n in dg.sample_schedule(n_base):
+                by_n[n] = full if n == n_base else _indices(man, design, means, n)
+                for q, f, v, c in _long(by_n[n], kind):
+                    conv_rows.append((name, "N", n, q, f, v, c))
+            half_n = by_n.get(n_base // 2)
+            ok_n, why_n = dg.settled_indices(full, half_n, kind, "N", n=n_base)
+            ok_r, why_r = False, "one replication: seed noise unknown"
+            half_r = None
+            if reps > 1:
+                by_r = {}
+                for r in rep_sched:
+                    m = _row_means(y[:, :r])
+                    if _unusable(name, m, n_points):
+                        continue
+                    by_r[r] = full if r == reps else _indices(man, design, m)
+                    for q, f, v, c in _long(by_r[r], kind):
+                        conv_rows.append((name, "replications", r, q, f, v, c))
+                half_r = by_r.get(math.ceil(reps / 2))
+                ok_r, why_r = dg.settled_indices(full, half_r, kind, "replications", width=False)
+            # noise in the point means inflates every total-order index: neither verdict
+            # stands while it is large
+            noisy = noise is not None and noise["mean_share"] > dg.NOISE_TOL
+            why_noise = ""
+            if noisy:
+                why_noise = f"seed noise {noise['mean_share']:.0%} > {dg.NOISE_TOL:.0%}"
+            row["indices_settled"] = bool(ok_n and ok_r and not noisy)
+            row["indices_reason"] = "; ".join(x for x in (why_n, why_r, why_noise) if x)
+            halves = [h for h in (half_n, half_r) if h is not None]
+            ok_s, why_s, matter = dg.settled_screening(full, halves, kind)
+            if reps < 2:
+                ok_s, why_s = False, f"{why_s}; one replication: seed noise unknown"
+            elif noisy:
+                ok_s, why_s = False, f"{why_s}; {why_noise}"
+            row["screening_settled"], row["screening_reason"] = bool(ok_s), why_s
+            row["factors_that_matter"] = ", ".join(matter)
+        diag_rows.append(row)
+    diag = pd.DataFrame(diag_rows)
+    conv = pd.DataFrame(
+        conv_rows, columns=["outcome", "axis", "size", "quantity", "factor", "value", "conf"]
+    )
+    return diag, conv, warns
+
+
+def _day_outcomes(out: Path, man: dict, runs: pd.DataFrame, days: list[int]) -> list[str]:
+    """Add ``<column>_day<step>`` outcomes to ``runs`` from the kept series."""
+    import pyarrow.dataset as ds
+
+    cols = list(man.get("series") or [])
+    if not cols or not (out / "series").is_dir():
+        raise SweepError(
+            "--days: the sweep kept no series; set outcomes.series in the sweep file "
+            "(or use outcomes.at for values at chosen steps)"
+        )
+    steps = int(man["sweep"]["steps"])
+    bad = [d for d in days if not 1 <= d <= steps]
+    if bad:
+        raise SweepError(f"--days: {bad[0]} is out of range; allowed [1, {steps}]")
+    t = ds.dataset(out / "series", format="parquet", partitioning="hive").to_table(
+        columns=["point", "replicate", "step", *cols], filter=ds.field("step").isin(days)
+    )
+    s = t.to_pandas()
+    s["point"] = s["point"].astype(np.int64)
+    wide = s.pivot_table(index=["point", "replicate"], columns="step", values=cols)
+    names = []
+    for c in cols:
+        for d in days:
+            name = f"{c}_day{d}"
+            v = wide[(c, d)] if (c, d) in wide.columns else pd.Series(dtype=float)
+            runs[name] = pd.MultiIndex.from_frame(runs[["point", "replicate"]]).map(v.to_dict())
+            runs[name] = runs[name].astype(float)
+            names.append(name)
+    return names
+
+
+def analyze(out: str | Path, plots: bool = True, days: list[int] | None = None) -> dict:
+    """Write the analysis tables and plots into the sweep folder; returns what was written:
+    ``files``, ``notes``, ``warnings``, ``stats``, ``sensitivity``, ``diagnostics``,
+    ``convergence``."""
     out = Path(out)
     man = read_manifest(out)
     runs_path = out / "runs.parquet"
@@ -124,7 +290,11 @@ def analyze(out: str | Path, plots: bool = True) -> dict:
         raise SweepError(f"{out}: no runs.parquet yet; run the sweep (or --resume it) first")
     runs = pd.read_parquet(runs_path)
     design = pd.read_parquet(out / "design.parquet")
-    factors, outcomes = man["factors"], man["outcomes"]
+    factors = man["factor_columns"]
+    outcomes = list(man["outcomes"])
+    if days:
+        outcomes += _day_outcomes(out, man, runs, sorted(set(days)))
+    man = {**man, "outcomes": outcomes}
     notes = []
     if len(runs) < man["n_runs"]:
         notes.append(
@@ -135,34 +305,143 @@ def analyze(out: str | Path, plots: bool = True) -> dict:
         notes.append(f"{failed} runs failed and are left out")
     written = []
     st = point_stats(runs, factors, outcomes)
-    st.to_parquet(out / "point_stats.parquet", index=False)
-    st.to_csv(out / "point_stats.csv", index=False)
-    written += ["point_stats.parquet", "point_stats.csv"]
+    _write(st, out, "point_stats", written)
     sens, more = sensitivity(man, design, st)
     notes += more
     if sens is not None:
-        sens.to_parquet(out / "sensitivity.parquet", index=False)
-        sens.to_csv(out / "sensitivity.csv", index=False)
-        written += ["sensitivity.parquet", "sensitivity.csv"]
+        _write(sens, out, "sensitivity", written)
+    diag, conv, warns = _diagnose(man, design, runs, outcomes)
+    _write(diag, out, "diagnostics", written)
+    _write(conv, out, "convergence", written)
     if plots and outcomes:
         written += _plots(out, man, st, sens)
+        written += _convergence_plots(out, man, conv)
+        if days and sens is not None:
+            written += _days_plot(out, man, sens, sorted(set(days)))
     (out / "analysis.json").write_text(
-        json.dumps({"files": written, "notes": notes}, indent=2) + "\n", encoding="utf-8"
+        json.dumps({"files": written, "warnings": warns, "notes": notes}, indent=2) + "\n",
+        encoding="utf-8",
     )
-    return {"files": written, "notes": notes, "stats": st, "sensitivity": sens}
+    return {
+        "files": written,
+        "notes": notes,
+        "warnings": warns,
+        "stats": st,
+        "sensitivity": sens,
+        "diagnostics": diag,
+        "convergence": conv,
+    }
 
 
-def _plots(out: Path, man: dict, st: pd.DataFrame, sens: pd.DataFrame | None) -> list[str]:
+def _write(df: pd.DataFrame, out: Path, name: str, written: list[str]) -> None:
+    df.to_parquet(out / f"{name}.parquet", index=False)
+    df.to_csv(out / f"{name}.csv", index=False)
+    written += [f"{name}.parquet", f"{name}.csv"]
+
+
+def _safe(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", name)
+
+
+def _subplots(nrows=1, ncols=1, figsize=(6, 4), squeeze=True):
     # Figure objects without pyplot: no global backend or figure registry is touched.
     from matplotlib.figure import Figure
 
-    def subplots(nrows=1, ncols=1, figsize=(6, 4), squeeze=True):
-        fig = Figure(figsize=figsize)
-        return fig, fig.subplots(nrows, ncols, squeeze=squeeze)
+    fig = Figure(figsize=figsize)
+    return fig, fig.subplots(nrows, ncols, squeeze=squeeze)
 
+
+def _convergence_plots(out: Path, man: dict, conv: pd.DataFrame) -> list[str]:
+    """Per outcome: the grand mean and its interval against replications; the indices against
+    N and against replications, with their intervals."""
     pdir = out / "plots"
     pdir.mkdir(exist_ok=True)
-    factors = man["factors"]
+    files = []
+    for name in man["outcomes"]:
+        c = conv[(conv["outcome"] == name) & np.isfinite(conv["value"])]
+        if c.empty:  # e.g. a first_step outcome that never happened
+            continue
+        panels = [("replications", "mean")] if (c["quantity"] == "mean").any() else []
+        if (c["axis"] == "N").any():
+            panels.append(("N", "index"))
+        if ((c["axis"] == "replications") & (c["quantity"] != "mean")).any():
+            panels.append(("replications", "index"))
+        if not panels:
+            continue
+        fig, axes = _subplots(1, len(panels), figsize=(4.6 * len(panels), 3.6), squeeze=False)
+        for ax, (axis, what) in zip(axes[0], panels, strict=True):
+            d = c[c["axis"] == axis]
+            if what == "mean":
+                m = d[d["quantity"] == "mean"].sort_values("size")
+                half = np.nan_to_num(m["conf"].to_numpy(dtype=float))  # none with one
+                ax.errorbar(m["size"], m["value"], yerr=half, marker="o", color="black", capsize=3)
+                ax.set_ylabel(f"mean {name}")
+                ax.set_title("grand mean and its 95% interval", fontsize=8)
+            else:
+                d = d[d["quantity"] != "mean"]
+                colors = {}
+                for (q, f), g in d.groupby(["quantity", "factor"], sort=False):
+                    g = g.sort_values("size")
+                    kw = {"color": colors[f]} if f in colors else {"label": f}
+                    (line,) = ax.plot(
+                        g["size"], g["value"], "--" if q == "S1" else "-", marker=".", **kw
+                    )
+                    colors.setdefault(f, line.get_color())
+                    ax.fill_between(
+                        g["size"],
+                        g["value"] - g["conf"],
+                        g["value"] + g["conf"],
+                        alpha=0.10,
+                        color=colors[f],
+                    )
+                if "ST" in set(d["quantity"]):
+                    ax.axhline(0, color="grey", lw=0.6, ls=":")
+                    ax.axhline(1, color="grey", lw=0.6, ls=":")
+                    ax.set_ylim(-0.3, 1.3)
+                    ax.set_ylabel("Sobol index (ST solid, S1 dashed)")
+                else:
+                    ax.set_ylabel("Morris mu*")
+                ax.legend(fontsize=6)
+            ax.set_xscale("log", base=2)
+            sizes = sorted(set(d["size"]))
+            ax.set_xticks(sizes, [str(int(x)) for x in sizes])
+            ax.minorticks_off()
+            ax.set_xlabel("base sample N" if axis == "N" else "replications")
+        fig.suptitle(f"{name}: does it settle as the sweep grows?", fontsize=10)
+        fig.tight_layout()
+        fn = f"plots/{_safe(name)}_convergence.png"
+        fig.savefig(out / fn, dpi=110)
+        files.append(fn)
+    return files
+
+
+def _days_plot(out: Path, man: dict, sens: pd.DataFrame, days: list[int]) -> list[str]:
+    """Total-order index (Sobol) or mu* (Morris) of each series column against the day."""
+    cols = list(man.get("series") or [])
+    q = "ST" if "ST" in sens else "mu_star"
+    fig, axes = _subplots(len(cols), 1, figsize=(7, 2.8 * len(cols)), squeeze=False)
+    for ax, c in zip(axes[:, 0], cols, strict=True):
+        for f in man["factors"]:
+            vals = []
+            for d in days:
+                s = sens[(sens["outcome"] == f"{c}_day{d}") & (sens["factor"] == f)]
+                vals.append(float(s[q].iloc[0]) if len(s) else math.nan)
+            ax.plot(days, vals, marker="o", label=f)
+        ax.set_title(c, fontsize=10)
+        ax.set_xlabel("day")
+        ax.set_ylabel(q)
+        ax.legend(fontsize=7)
+    fig.tight_layout()
+    fn = "plots/sensitivity_by_day.png"
+    fig.savefig(out / fn, dpi=110)
+    return [fn]
+
+
+def _plots(out: Path, man: dict, st: pd.DataFrame, sens: pd.DataFrame | None) -> list[str]:
+    subplots = _subplots
+    pdir = out / "plots"
+    pdir.mkdir(exist_ok=True)
+    factors = man["factor_columns"]
     grid = man["design"]["kind"] == "grid"
     files = []
     for name in man["outcomes"]:

@@ -32,7 +32,7 @@ steps = {steps}
 
 [base]
 config = "{base}"
-set = {{ "population.n_followers" = 3000, "influencers.audience_cap" = 500 }}
+set = {{ "population.n_followers" = 5000 }}
 
 [factors]
 brands.budget = [3000.0, 6000.0, 9000.0, 12000.0]

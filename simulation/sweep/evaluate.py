@@ -18,7 +18,7 @@ import pandas as pd
 
 from ..config import Config, apply_overrides
 from .design import RunSpec
-from .spec import Outcomes, Sweep, flatten_summary
+from .spec import Outcomes, Sweep, column_name, flatten_summary
 
 __all__ = ["Evaluation", "ModelEvaluator", "RunRecord", "extract_outcomes", "safe_call"]
 
@@ -37,7 +37,8 @@ class Evaluation:
 class RunRecord:
     """One finished run as it travels back to the coordinator."""
 
-    run_id: int
+    point: int
+    replicate: int
     status: str  # "ok" | "error"
     outcomes: dict[str, Any] = field(default_factory=dict)
     series: pd.DataFrame | None = None
@@ -58,12 +59,12 @@ def _float(x: Any) -> float:
 
 
 def extract_outcomes(outcomes: Outcomes, ts: pd.DataFrame, summary: dict) -> dict[str, float]:
-    """The scalar outcomes of one run from its time series and summary."""
+    """The scalar outcomes of one run from its time series and summary, by column name."""
     out: dict[str, float] = {}
     if outcomes.summary:
         flat = flatten_summary(summary)
         for k in outcomes.summary:
-            out[k] = _float(flat.get(k))
+            out[column_name(k)] = _float(flat.get(k))
     for c in outcomes.final:
         out[f"{c}_final"] = _float(ts[c].iloc[-1]) if len(ts) else math.nan
     step = ts["step"].to_numpy()
@@ -76,6 +77,11 @@ def extract_outcomes(outcomes: Outcomes, ts: pd.DataFrame, summary: dict) -> dic
         hit = v > e.threshold if e.op == "above" else v < e.threshold
         idx = np.flatnonzero(hit)
         out[e.name] = float(step[idx[0]]) if len(idx) else math.nan
+    for a in outcomes.at:
+        v = ts[a.column].to_numpy(dtype=float)
+        for t in a.steps:
+            hit = np.flatnonzero(step == t)
+            out[f"{a.name}_{t}"] = float(v[hit[0]]) if len(hit) else math.nan
     return out
 
 
@@ -124,7 +130,8 @@ def safe_call(evaluate, spec: RunSpec) -> RunRecord:
         res = evaluate(spec)
     except Exception as err:  # a failing run is a result, not the end of the sweep
         return RunRecord(
-            run_id=spec.run_id,
+            point=spec.point,
+            replicate=spec.replicate,
             status="error",
             error=_one_line(err),
             wall_time=time.perf_counter() - t0,
@@ -133,7 +140,8 @@ def safe_call(evaluate, spec: RunSpec) -> RunRecord:
     if not isinstance(res, Evaluation):
         res = Evaluation(dict(res))
     return RunRecord(
-        run_id=spec.run_id,
+        point=spec.point,
+        replicate=spec.replicate,
         status="ok",
         outcomes={k: _float(v) for k, v in res.outcomes.items()},
         series=res.series,
@@ -149,9 +157,17 @@ _WORKER_EVALUATE = None
 
 
 def install_evaluator(evaluate) -> None:
-    """Process-pool initializer: keep the evaluator in the worker."""
+    """Process-pool initializer: keep the evaluator in the worker.
+
+    The worker also ignores Ctrl-C: a terminal sends SIGINT to the whole process group, and
+    stopping the workers is the coordinator's job (it terminates them), so a worker never
+    prints a KeyboardInterrupt traceback of its own.
+    """
+    import signal
+
     global _WORKER_EVALUATE
     _WORKER_EVALUATE = evaluate
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def call_installed(spec: RunSpec) -> RunRecord:

@@ -15,6 +15,7 @@ store puts them in order.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import uuid
@@ -25,7 +26,7 @@ from .design import RunSpec
 from .evaluate import RunRecord, call_installed, install_evaluator, safe_call
 from .spec import SweepError
 
-__all__ = ["dask", "default_workers", "processes", "serial"]
+__all__ = ["dask", "default_workers", "processes", "serial", "terminate_workers"]
 
 Results = Iterator[tuple[RunSpec, RunRecord]]
 
@@ -39,13 +40,19 @@ def default_workers() -> int:
 
 
 def _died(spec: RunSpec, why: str) -> RunRecord:
-    return RunRecord(run_id=spec.run_id, status="error", error=f"worker died twice: {why}")
+    return RunRecord(
+        point=spec.point,
+        replicate=spec.replicate,
+        status="error",
+        error=f"worker died twice: {why}",
+    )
 
 
 def _lost(spec: RunSpec, err: BaseException) -> RunRecord:
     text = " ".join(str(err).split())
     return RunRecord(
-        run_id=spec.run_id,
+        point=spec.point,
+        replicate=spec.replicate,
         status="error",
         error=f"result not returned: {type(err).__name__}: {text}",
     )
@@ -101,6 +108,7 @@ def processes(evaluate, specs: Iterable[RunSpec], workers: int) -> Results:
     retry: deque[tuple[RunSpec, int]] = deque()
     in_flight: dict = {}
     pool = new_pool()
+    finished = False
     try:
         while True:
             while len(in_flight) < limit:
@@ -128,6 +136,7 @@ def processes(evaluate, specs: Iterable[RunSpec], workers: int) -> Results:
                     pool.shutdown(wait=False, cancel_futures=True)
                     pool = new_pool()
                     continue
+                finished = True
                 return
             done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
             broken = False
@@ -165,7 +174,28 @@ def processes(evaluate, specs: Iterable[RunSpec], workers: int) -> Results:
                 pool.shutdown(wait=False, cancel_futures=True)
                 pool = new_pool()
     finally:
+        if not finished:
+            # Stopped early (Ctrl-C, SIGTERM, an error in the coordinator): the runs in flight
+            # are abandoned, not awaited, so the workers are ended now.
+            terminate_workers(pool)
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def terminate_workers(pool) -> None:
+    """Send SIGTERM to every worker process of a ``ProcessPoolExecutor`` and reap them.
+
+    ``ProcessPoolExecutor.terminate_workers`` arrives in Python 3.14; before that the pool's
+    processes are reached through its ``_processes`` table (the same objects that method uses).
+    """
+    procs = list((getattr(pool, "_processes", None) or {}).values())
+    for p in procs:
+        if p.is_alive():
+            p.terminate()
+    for p in procs:
+        p.join(timeout=5)
+        if p.is_alive():  # pragma: no cover (a worker that ignores SIGTERM)
+            p.kill()
+            p.join(timeout=5)
 
 
 def import_dask():
@@ -212,6 +242,7 @@ def dask(evaluate, specs: Iterable[RunSpec], scheduler: str, workers: int) -> Re
         if cluster is not None:
             cluster.close()
         raise
+    meta: dict = {}  # task key -> (spec, attempt, future) of the runs in flight
     try:
         n = max(1, len(client.scheduler_info().get("workers", {})) or workers)
         token = uuid.uuid4().hex[:12]  # task keys unique to this sweep on a shared scheduler
@@ -220,7 +251,6 @@ def dask(evaluate, specs: Iterable[RunSpec], scheduler: str, workers: int) -> Re
         ac = distributed.as_completed()
         it = iter(specs)
         retry: deque[tuple[RunSpec, int]] = deque()
-        meta: dict = {}
         pending = 0
 
         def fill():
@@ -238,9 +268,9 @@ def dask(evaluate, specs: Iterable[RunSpec], scheduler: str, workers: int) -> Re
                     ev,
                     spec,
                     pure=False,
-                    key=f"sweep-{token}-run-{spec.run_id}-{attempt}",
+                    key=f"sweep-{token}-p{spec.point}-r{spec.replicate}-{attempt}",
                 )
-                meta[fut.key] = (spec, attempt)
+                meta[fut.key] = (spec, attempt, fut)
                 ac.add(fut)
                 pending += 1
 
@@ -248,7 +278,7 @@ def dask(evaluate, specs: Iterable[RunSpec], scheduler: str, workers: int) -> Re
         while pending:
             fut = next(ac)
             pending -= 1
-            spec, attempt = meta.pop(fut.key)
+            spec, attempt, _ = meta.pop(fut.key)
             try:
                 rec = fut.result()
             except Exception as err:  # worker lost (KilledWorker), connection closed, ...
@@ -264,6 +294,12 @@ def dask(evaluate, specs: Iterable[RunSpec], scheduler: str, workers: int) -> Re
             yield spec, rec
             fill()
     finally:
+        # Stopped early: cancel this sweep's runs still queued or running on the cluster
+        # (a shared scheduler would otherwise finish them for nobody).
+        live = [f for _, _, f in meta.values()]
+        if live:
+            with contextlib.suppress(Exception):  # the connection may already be gone
+                client.cancel(live, force=True)
         client.close()
         if cluster is not None:
             cluster.close()

@@ -6,6 +6,7 @@ A sweep file is TOML (``experiments/*.toml``; the format is in ``docs/SWEEPS.md`
     question = "What happens to return per dollar when every brand goes micro?"
     replications = 4
     root_seed = 2026
+    seeds = "common"          # replicate k gets the same seed at every point (or "independent")
     steps = 120
 
     [base]
@@ -25,6 +26,10 @@ A sweep file is TOML (``experiments/*.toml``; the format is in ``docs/SWEEPS.md`
     series = ["mean_trust"]
     window_mean = [{ column = "engagement_rate", last = 30 }]
     first_step = [{ column = "mean_trust", below = 0.5 }]
+    at = [{ column = "mean_trust", steps = [30, 60, 90] }]
+
+Table columns have plain names (:func:`column_name`): ``behaviour.trust_erosion`` becomes
+``behaviour__trust_erosion``, so R, spreadsheets and SQL read them without quoting.
 
 Every mistake raises :class:`SweepError` (a :class:`~simulation.config.ConfigError`) with one
 line naming the key and what is allowed. The model knows nothing of sweeps; a sweep sees the
@@ -55,6 +60,9 @@ from ..config import (
 
 __all__ = [
     "DESIGNS",
+    "GROWABLE",
+    "SEEDS",
+    "At",
     "DesignSpec",
     "Factor",
     "FirstStep",
@@ -62,6 +70,8 @@ __all__ = [
     "Sweep",
     "SweepError",
     "WindowMean",
+    "column_name",
+    "default_seeds",
     "load_sweep",
     "sweep_from_dict",
 ]
@@ -69,9 +79,37 @@ __all__ = [
 #: Experiment designs a sweep file may ask for.
 DESIGNS: tuple[str, ...] = ("grid", "random", "lhs", "sobol", "morris")
 
-_TOP_KEYS = ("name", "question", "replications", "root_seed", "steps", "base", "factors", "design")
-_TOP_KEYS = (*_TOP_KEYS, "outcomes")
-_RESERVED = ("run_id", "point", "replicate", "seed", "status", "error", "wall_time", "step")
+#: Designs whose first points for a sample size n are all of its points for n: a scrambled
+#: Sobol' sequence is extensible and SALib's Saltelli rows come in one block per base point;
+#: ``random`` fills its rows in order from one Generator. ``--resume --set design.n=2N``
+#: keeps every run such a sweep has.
+GROWABLE: tuple[str, ...] = ("sobol", "random")
+
+#: How replicates get their seeds: the same seed for replicate k at every design point
+#: (common random numbers), or a seed of its own for every run.
+SEEDS: tuple[str, ...] = ("common", "independent")
+
+_TOP_KEYS = ("name", "question", "replications", "root_seed", "seeds", "steps", "base")
+_TOP_KEYS = (*_TOP_KEYS, "factors", "design", "outcomes")
+_RESERVED = ("point", "replicate", "seed", "status", "error", "wall_time", "step")
+_PLAIN = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
+
+
+def column_name(key: str) -> str:
+    """The table column of a scenario key or summary key: dots become ``__``.
+
+    ``behaviour.trust_erosion`` -> ``behaviour__trust_erosion``;
+    ``engagement_rate_by_tier.micro`` -> ``engagement_rate_by_tier__micro``. Keys themselves
+    hold only letters, digits and single underscores, so the mapping can be undone.
+    """
+    return key.replace(".", "__")
+
+
+def default_seeds(kind: str) -> str:
+    """Common random numbers for the designs that compare conditions or estimate sensitivity
+    (grid, sobol, morris); independent seeds for the space-filling designs (random, lhs),
+    whose points are usually fitted by a metamodel that assumes independent errors."""
+    return "independent" if kind in ("random", "lhs") else "common"
 
 
 class SweepError(ConfigError):
@@ -106,18 +144,56 @@ class Factor:
     def is_range(self) -> bool:
         return self.values is None
 
+    @property
+    def column(self) -> str:
+        """Its column in the tables (:func:`column_name`)."""
+        return column_name(self.key)
+
+    @property
+    def n_values(self) -> int | None:
+        """How many distinct values it can take (None for a float range)."""
+        if self.values is not None:
+            return len(self.values)
+        if self.dtype == "int":
+            return int(self.high) - int(self.low) + 1
+        return None
+
     def from_unit(self, u: float) -> Any:
-        """Map a number in [0, 1] to a value of this factor (the designs sample in [0, 1])."""
+        """Map a number in [0, 1] to a value of this factor (the designs sample in [0, 1]).
+
+        Discrete factors give every value the same share of [0, 1], so a uniform ``u`` draws
+        each value equally often: a list of k values maps ``[i/k, (i+1)/k)`` to value i, and
+        an integer range low..high maps ``u`` to ``floor(low + u (high - low + 1))`` (on a log
+        range, the integer k gets the log-uniform mass of ``[k, k + 1)``). Rounding instead
+        would give the two end values half the weight of the others.
+        """
         if self.values is not None:
             k = len(self.values)
             return self.values[min(math.floor(u * k), k - 1)]
+        if self.dtype == "int":
+            lo, hi = int(self.low), int(self.high)
+            if self.log:
+                x = math.exp(math.log(lo) + u * (math.log(hi + 1) - math.log(lo)))
+            else:
+                x = lo + u * (hi - lo + 1)
+            return min(max(math.floor(x + 1e-9), lo), hi)  # 1e-9: exp/log rounding at ends
         if self.log:
             x = math.exp(math.log(self.low) + u * (math.log(self.high) - math.log(self.low)))
             x = float(f"{x:.12g}")  # 6000, not 5999.999999999995
         else:
             x = self.low + u * (self.high - self.low)
-        x = min(max(x, self.low), self.high)
-        return round(x) if self.dtype == "int" else float(x)
+        return float(min(max(x, self.low), self.high))
+
+    def from_level(self, i: int, levels: int) -> Any:
+        """Value of Morris grid level ``i`` of ``levels`` (a discrete factor; checked in
+        :func:`morris_problem` so that every value gets the same number of levels)."""
+        k = self.n_values
+        if k is None:
+            return self.from_unit(i / (levels - 1))
+        j = round(i * (k - 1) / (levels - 1)) if k >= levels else i * k // levels
+        if self.values is not None:
+            return self.values[j]
+        return int(self.low) + j
 
     def levels(self) -> tuple:
         """The levels of this factor in a grid design."""
@@ -125,13 +201,44 @@ class Factor:
             return self.values
         n = self.num
         if n == 1:
-            return (self.from_unit(0.0),)
-        out = []
-        for i in range(n):
-            v = self.from_unit(i / (n - 1))
-            if v not in out:  # rounding an int range may repeat a level
-                out.append(v)
-        return tuple(out)
+            return (self._grid_value(0.0),)
+        return tuple(self._grid_value(i / (n - 1)) for i in range(n))
+
+    def _grid_value(self, u: float) -> Any:
+        """A grid level: an evenly (or geometrically) spaced point of the range, rounded to an
+        integer for an integer key (the two ends are levels)."""
+        if self.log:
+            x = math.exp(math.log(self.low) + u * (math.log(self.high) - math.log(self.low)))
+            x = float(f"{x:.12g}")
+        else:
+            x = self.low + u * (self.high - self.low)
+        x = min(max(x, self.low), self.high)
+        return round(x) if self.dtype == "int" else float(x)
+
+
+def morris_problem(factors: tuple[Factor, ...], levels: int) -> str | None:
+    """Why a Morris design on ``levels`` grid levels cannot give each value of a discrete
+    factor the same weight, or None when it can.
+
+    A list of k values needs k <= levels with levels a multiple of k (each value then takes
+    levels / k grid levels); an integer range with k >= levels values takes ``levels`` of
+    them, evenly spaced, and one with fewer needs levels a multiple of k, like a list.
+    """
+    for f in factors:
+        k = f.n_values
+        if k is None:
+            continue
+        if f.values is not None and k > levels:
+            return (
+                f"factors.{f.key}: {k} values cannot all appear on Morris's {levels} grid "
+                f"levels; use design.levels = {k + k % 2} or more, or fewer values"
+            )
+        if k < levels and levels % k:
+            return (
+                f"factors.{f.key}: its {k} values cannot share Morris's {levels} grid levels "
+                f"equally (some would be drawn more often); use design.levels a multiple of {k}"
+            )
+    return None
 
 
 @dataclass(frozen=True)
@@ -173,6 +280,15 @@ class FirstStep:
 
 
 @dataclass(frozen=True)
+class At:
+    """Value of a time-series column at chosen steps: outcomes ``<name>_<step>``."""
+
+    name: str
+    column: str
+    steps: tuple[int, ...]
+
+
+@dataclass(frozen=True)
 class Outcomes:
     """What each run keeps: scalar outcomes, and optionally per-step series."""
 
@@ -180,16 +296,19 @@ class Outcomes:
     final: tuple[str, ...] = ()
     window_mean: tuple[WindowMean, ...] = ()
     first_step: tuple[FirstStep, ...] = ()
+    at: tuple[At, ...] = ()
     series: tuple[str, ...] = ()
 
     @property
     def names(self) -> tuple[str, ...]:
-        """Column names of the scalar outcomes, in table order."""
+        """Column names of the scalar outcomes, in table order (plain names: a summary key
+        ``a.b`` is the column ``a__b``)."""
         return (
-            *self.summary,
+            *(column_name(k) for k in self.summary),
             *(f"{c}_final" for c in self.final),
             *(w.name for w in self.window_mean),
             *(e.name for e in self.first_step),
+            *(f"{a.name}_{t}" for a in self.at for t in a.steps),
         )
 
 
@@ -208,19 +327,45 @@ class Sweep:
     steps: int
     replications: int
     root_seed: int
+    seeds: str
     factors: tuple[Factor, ...]
     design: DesignSpec
     outcomes: Outcomes
     normalized: dict = dataclasses.field(repr=False, compare=False)
+    #: the base scenario's graph file: path, format and SHA-256 (None without one)
+    graph_file: dict | None = None
 
     @property
     def factor_keys(self) -> tuple[str, ...]:
         return tuple(f.key for f in self.factors)
 
+    @property
+    def factor_columns(self) -> tuple[str, ...]:
+        return tuple(f.column for f in self.factors)
+
+    def seed(self, point: int, replicate: int) -> int:
+        """The seed of the run at ``(point, replicate)`` (see :mod:`.design`)."""
+        from .design import common_seed, run_seed
+
+        if self.seeds == "common":
+            return common_seed(self.root_seed, replicate)
+        return run_seed(self.root_seed, point, replicate)
+
     def fingerprint(self) -> str:
-        """SHA-256 of everything that decides the runs and their results (not of the text)."""
+        """SHA-256 of everything that decides each run and its results: not the file's text,
+        and not the number of replications, so that a finished sweep can gain replications
+        (a run is fixed by its point and replicate, whatever their count); nor, for the
+        designs whose points for n are the first points for a larger n (:data:`GROWABLE`),
+        design.n, so that a finished sweep can grow its sample."""
+        sweep = {k: v for k, v in self.normalized.items() if k != "replications"}
+        if self.design.kind in GROWABLE:
+            sweep["design"] = {k: v for k, v in sweep["design"].items() if k != "n"}
         blob = json.dumps(
-            {"sweep": self.normalized, "base": config_to_toml(self.base)},
+            {
+                "sweep": sweep,
+                "base": config_to_toml(self.base),
+                "graph_sha256": (self.graph_file or {}).get("sha256"),
+            },
             sort_keys=True,
             default=str,
         )
@@ -368,6 +513,14 @@ def sweep_from_dict(
         )
     replications = _int(data, "replications", "replications", 1, 1, 1_000_000)
     root_seed = _int(data, "root_seed", "root_seed", None, 0, 2**63 - 1)
+    design_table = data.get("design", {})
+    kind = design_table.get("kind", "grid") if isinstance(design_table, dict) else ""
+    seeds = data.get("seeds", default_seeds(kind))
+    if seeds not in SEEDS:
+        raise SweepError(
+            f"seeds: {seeds!r} is not one of {', '.join(SEEDS)} (common: replicate k has the "
+            "same seed at every point; independent: every run its own)"
+        )
 
     # base scenario
     base = data.get("base")
@@ -394,12 +547,14 @@ def sweep_from_dict(
 
     factors = _parse_factors(data.get("factors"), cfg)
     design = _parse_design(data.get("design", {}), factors)
-    outcomes = _parse_outcomes(data.get("outcomes"), steps, {f.key for f in factors})
+    outcomes = _parse_outcomes(data.get("outcomes"), steps, {f.column for f in factors}, cfg)
+    graph_file = _graph_file(cfg)
 
     normalized = {
         "name": name,
         "replications": replications,
         "root_seed": root_seed,
+        "seeds": seeds,
         "steps": steps,
         "base": {"config": str(base["config"]), "set": base_set},
         "factors": {f.key: dataclasses.asdict(f) for f in factors},
@@ -418,11 +573,29 @@ def sweep_from_dict(
         steps=steps,
         replications=replications,
         root_seed=root_seed,
+        seeds=seeds,
         factors=factors,
         design=design,
         outcomes=outcomes,
         normalized=normalized,
+        graph_file=graph_file,
     )
+
+
+def _graph_file(cfg: Config) -> dict | None:
+    """The base scenario's graph file and its SHA-256 (a resume checks it has not changed)."""
+    if cfg.graph.kind not in ("edgelist", "graphml"):
+        return None
+    path = Path(cfg.graph.file)
+    if not path.is_absolute():
+        path = Path(cfg.base_dir) / path
+    if not path.is_file():
+        raise SweepError(f"base.config: graph.file: {path} does not exist")
+    return {
+        "file": str(path.resolve()),
+        "format": cfg.graph.kind,
+        "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+    }
 
 
 def _dtype_of(key: str) -> str:
@@ -484,9 +657,13 @@ def _parse_factors(table: Any, cfg: Config) -> tuple[Factor, ...]:
             num = spec.get("num")
             if num is not None:
                 num = _int(spec, "num", f"{where}.num", None, 1, 1_000_000)
-            out.append(
-                Factor(key=key, dtype=dtype, low=float(low), high=float(high), num=num, log=log)
-            )
+            f = Factor(key=key, dtype=dtype, low=float(low), high=float(high), num=num, log=log)
+            if num is not None and len(set(f.levels())) < num:
+                raise SweepError(
+                    f"{where}.num: {num} levels of the integer range {int(low)}..{int(high)} "
+                    f"repeat values; allowed at most {f.n_values} (or give a list)"
+                )
+            out.append(f)
         else:
             raise SweepError(
                 f"{where}: expected a list of values or a range {{ low = .., high = .. }}, "
@@ -538,34 +715,28 @@ def _parse_design(table: Any, factors: tuple[Factor, ...]) -> DesignSpec:
         raise SweepError(f"design.levels: {levels} is odd; Morris needs an even number of levels")
     if kind in ("sobol", "morris") and len(factors) < 2:
         raise SweepError(f"factors: a {kind} design needs at least two factors")
+    if kind == "morris":
+        why = morris_problem(factors, levels)
+        if why:
+            raise SweepError(why)
     so = table.get("second_order", False)
     if not isinstance(so, bool):
         raise SweepError(f"design.second_order: expected true or false, got {so!r}")
     return DesignSpec(kind=kind, n=n, levels=levels, second_order=so)
 
 
+def summary_keys(base: Config) -> tuple[str, ...]:
+    """The keys of ``runner.summarize`` (flattened), read from a one-step run of ``base``."""
+    return _summary_keys(config_to_toml(base), base.base_dir)
+
+
 @functools.cache
-def summary_keys() -> tuple[str, ...]:
-    """The keys of ``runner.summarize`` (flattened), read from a two-step toy run."""
+def _summary_keys(toml_text: str, base_dir: str) -> tuple[str, ...]:
     from ..config import config_from_dict
     from ..runner import run
 
-    cfg = config_from_dict(
-        {
-            "population": {"n_followers": 60},
-            "influencers": {
-                "n_nano": 1,
-                "n_micro": 1,
-                "n_mid": 1,
-                "n_macro": 1,
-                "n_celebrity": 1,
-                "audience_cap": 30,
-            },
-            "brands": {"n_brands": 3},
-            "run": {"steps": 2},
-        }
-    )
-    return tuple(flatten_summary(run(cfg, seed=0).summary))
+    cfg = config_from_dict(tomllib.loads(toml_text), base_dir=base_dir)
+    return tuple(flatten_summary(run(apply_overrides(cfg, {"run.steps": 1})).summary))
 
 
 def flatten_summary(summary: dict) -> dict[str, Any]:
@@ -580,12 +751,12 @@ def flatten_summary(summary: dict) -> dict[str, Any]:
     return out
 
 
-def _parse_outcomes(table: Any, steps: int, factor_keys: set[str]) -> Outcomes:
+def _parse_outcomes(table: Any, steps: int, factor_columns: set[str], base: Config) -> Outcomes:
     from ..model import TIMESERIES_COLUMNS
 
     if not isinstance(table, dict) or not table:
         raise SweepError('outcomes: required; e.g. [outcomes] summary = ["return_per_dollar"]')
-    allowed = ("summary", "final", "window_mean", "first_step", "series")
+    allowed = ("summary", "final", "window_mean", "first_step", "at", "series")
     bad = sorted(set(table) - set(allowed))
     if bad:
         raise SweepError(f"outcomes.{bad[0]}: unknown key; allowed are {', '.join(allowed)}")
@@ -600,7 +771,7 @@ def _parse_outcomes(table: Any, steps: int, factor_keys: set[str]) -> Outcomes:
 
     summary = _str_list(table.get("summary", []), "outcomes.summary")
     if summary:
-        keys = summary_keys()
+        keys = summary_keys(base)
         for k in summary:
             if k not in keys:
                 raise SweepError(
@@ -644,8 +815,34 @@ def _parse_outcomes(table: Any, steps: int, factor_keys: set[str]) -> Outcomes:
         thr = e[ops[0]]
         if isinstance(thr, bool) or not isinstance(thr, (int, float)):
             raise SweepError(f"{where}.{ops[0]}: expected a number, got {thr!r}")
-        name = e.get("name", f"{col}_first_{ops[0]}_{thr:g}")
+        plain = f"{thr:g}".replace("-", "m").replace(".", "_").replace("+", "")
+        name = e.get("name", f"{col}_first_{ops[0]}_{plain}")
         events.append(FirstStep(name=name, column=col, op=ops[0], threshold=float(thr)))
+    ats = []
+    for i, a in enumerate(_table_list(table.get("at", []), "outcomes.at")):
+        where = f"outcomes.at[{i}]"
+        bad = sorted(set(a) - {"name", "column", "steps"})
+        if bad:
+            raise SweepError(f"{where}.{bad[0]}: unknown key; allowed are name, column, steps")
+        col = column(a.get("column"), f"{where}.column")
+        days = a.get("steps")
+        if isinstance(days, int) and not isinstance(days, bool):
+            days = [days]
+        if (
+            not isinstance(days, list)
+            or not days
+            or not all(isinstance(d, int) and not isinstance(d, bool) for d in days)
+        ):
+            raise SweepError(f"{where}.steps: expected a list of steps, e.g. [30, 60, 90]")
+        for d in days:
+            if not 1 <= d <= steps:
+                raise SweepError(f"{where}.steps: {d} is out of range; allowed [1, {steps}]")
+        if len(set(days)) != len(days):
+            raise SweepError(f"{where}.steps: steps repeat; give each once")
+        name = a.get("name", f"{col}_at")
+        if not isinstance(name, str) or not _PLAIN.fullmatch(name):
+            raise SweepError(f"{where}.name: {name!r} is not a plain name (letters, digits, _)")
+        ats.append(At(name=name, column=col, steps=tuple(days)))
     series = table.get("series", [])
     if series is True:
         series = cols
@@ -657,6 +854,7 @@ def _parse_outcomes(table: Any, steps: int, factor_keys: set[str]) -> Outcomes:
         final=final,
         window_mean=tuple(windows),
         first_step=tuple(events),
+        at=tuple(ats),
         series=series,
     )
     names = out.names
@@ -664,11 +862,14 @@ def _parse_outcomes(table: Any, steps: int, factor_keys: set[str]) -> Outcomes:
         raise SweepError("outcomes: nothing to keep; give summary, final, window_mean, ...")
     seen = set()
     for n in names:
-        if not isinstance(n, str) or not n:
-            raise SweepError(f"outcomes: outcome name {n!r} must be a non-empty string")
+        if not isinstance(n, str) or not _PLAIN.fullmatch(n):
+            raise SweepError(
+                f"outcomes: outcome name {n!r} is not a plain name; use letters, digits and _ "
+                "(it names a column that R and spreadsheets must read), starting with a letter"
+            )
         if n in seen:
             raise SweepError(f"outcomes: {n!r} is kept twice; give each outcome once")
-        if n in _RESERVED or n in factor_keys:
+        if n in _RESERVED or n in factor_columns or n.startswith("unit__"):
             raise SweepError(f"outcomes: {n!r} clashes with a column of the runs table")
         seen.add(n)
     return out
