@@ -151,7 +151,7 @@ def run(out: Path, quick: bool = False, replications: int | None = None) -> dict
         ("mean_fatigue", "mean ad fatigue of followers"),
         (
             "sponsored_engagements_per_day",
-            "engagements with sponsored posts per day\n(whole market, nominal)",
+            "engagements with sponsored posts per day\n(whole market, people)",
         ),
     ]
     for ax, (col, label) in zip(axes.flat, panels, strict=True):
