@@ -116,6 +116,7 @@ class Follower(mesa.Agent):
             new_trust, beh.unfollow_threshold, beh.unfollow_rate
         )
         e.active[rows[gone]] = False
+        e.trust[rows[gone]] = 0.0  # an unfollowed edge keeps no trust
         np.add.at(res.unfollows, d[gone], 1)
         if gone.any():
             st.unfollowed[f] = True

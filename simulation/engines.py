@@ -168,11 +168,12 @@ def step_vectorized(model, inp: DayInputs) -> DayResult:
     cand = np.flatnonzero(p_unf > 0)
     gone = cand[rng.random(cand.size) < p_unf[cand]]
     e.active[idx[gone]] = False
+    e.trust[idx[gone]] = 0.0  # an unfollowed edge keeps no trust (means over edges stay sums)
     st.unfollowed[s[gone]] = True
     res.unfollows = np.bincount(d[gone], minlength=m)
 
     # 4. exposures (fatigue)
-    new_exp = np.bincount(s[spons], minlength=nf)
+    new_exp = np.bincount(s[spons], minlength=nf).astype(np.float32)
     res.exposures = int(spons.sum())
     st.exposures = mech.exposure_update(st.exposures, new_exp, beh.fatigue_decay)
 

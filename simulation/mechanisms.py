@@ -223,7 +223,10 @@ def fatigue_level(exposures, scale: float):
     Source: Schmidt & Eisend 2015 (attitude to an advertised brand peaks near 10 exposures,
     then declines): ``behaviour.fatigue_scale`` 10.
     """
-    return 1.0 - np.exp(-np.asarray(exposures, dtype=np.float64) / scale)
+    e = np.asarray(exposures)
+    if not np.issubdtype(e.dtype, np.floating):
+        e = e.astype(np.float64)
+    return 1.0 - np.exp(-e / scale)
 
 
 def adoption_hazard(external, q: float, adopted_friend_share):

@@ -22,7 +22,7 @@ from .agents import Brand, Follower, Influencer, audience_health, plan_influence
 from .config import TIERS, Config
 from .engines import ENGINES, DayInputs, DayResult
 from .network import build_ties
-from .state import CHANNELS, STRATEGIES, build_state
+from .state import CHANNELS, STRATEGIES, build_state, draw_susceptibility
 
 __all__ = ["TIMESERIES_COLUMNS", "MarketModel"]
 
@@ -91,6 +91,7 @@ class MarketModel(mesa.Model):
         self.day = 0
         self.state = build_state(cfg, self.rng)
         self.ties = build_ties(cfg, self.state.topic, self.rng)
+        self.state.susceptibility = draw_susceptibility(cfg, self.rng)
         self.engine = ENGINES[cfg.run.engine]
         st = self.state
         self.brands = AgentSet([Brand(self, b) for b in range(st.n_brands)], random=self.random)
@@ -263,7 +264,7 @@ class MarketModel(mesa.Model):
                 beh.engagement_size_exponent,
             ).astype(np.float32),
             excess=mech.commercial_excess(st.share, beh.share_tolerance).astype(np.float32),
-            fatigue=mech.fatigue_level(st.exposures, beh.fatigue_scale).astype(np.float32),
+            fatigue=np.asarray(mech.fatigue_level(st.exposures, beh.fatigue_scale), np.float32),
             own_p=np.asarray(self.own_reach() * self.cfg.brands.own_conversion, np.float64),
             trust0=st.trust0.astype(np.float32),
         )
@@ -343,9 +344,12 @@ class MarketModel(mesa.Model):
         org = posted & ~st.sponsored
         m["organic_engagement_rate"] = _ratio(eng_w[org].sum(), base[org].sum())
         m["sponsored_engagement_rate"] = _ratio(eng_w[st.sponsored].sum(), base[st.sponsored].sum())
+        # unfollowed edges hold trust 0, so the mean over active edges is a plain sum
         e = st.edges
-        act = e.active[: e.n]
-        m["mean_trust"] = float(e.trust[: e.n].mean(where=act)) if act.any() else float("nan")
+        active = int(st.counts.sum())
+        m["mean_trust"] = (
+            float(e.trust[: e.n].sum(dtype=np.float64)) / active if active else float("nan")
+        )
         m["mean_fatigue"] = float(inputs.fatigue.mean())
         m["follows"] = float(r.follows.sum() * w)
         m["unfollows"] = float(r.unfollows.sum() * w)

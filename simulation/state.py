@@ -25,6 +25,7 @@ __all__ = [
     "EdgeArrays",
     "MarketState",
     "build_state",
+    "draw_susceptibility",
 ]
 
 #: Brand strategies and the influencer tiers (indices into ``TIERS``) each recruits from.
@@ -143,7 +144,7 @@ class MarketState:
     topic: np.ndarray  # (n,) int16 primary topic
     susceptibility: np.ndarray  # (n,) float32
     sensitivity: np.ndarray  # (n,) float32
-    exposures: np.ndarray  # (n,) float64, decayed sponsored exposures
+    exposures: np.ndarray  # (n,) float32, decayed sponsored exposures
     unfollowed: np.ndarray  # (n,) bool, has unfollowed some account (lost trust)
     adopted: np.ndarray  # (B, n) bool, brand-major: adopted[b, f]
     new_f: np.ndarray  # followers of the (follower, brand) adoptions of the last step
@@ -227,18 +228,35 @@ def initial_shares(strategy: np.ndarray, own_share: float) -> tuple[np.ndarray, 
     return allowed, shares
 
 
+def draw_susceptibility(cfg: Config, rng: np.random.Generator) -> np.ndarray:
+    """Followers' purchase propensity, Beta with mean ``population.susceptibility_mean`` and
+    concentration ``population.susceptibility_concentration`` (exactly 0 or 1 at those
+    means), as float32."""
+    pop = cfg.population
+    n = pop.n_followers
+    m = min(max(pop.susceptibility_mean, 1e-9), 1.0 - 1e-9)
+    c = pop.susceptibility_concentration
+    draw = rng.beta(m * c, (1.0 - m) * c, n)
+    if pop.susceptibility_mean <= 0.0:
+        draw = np.zeros(n)
+    elif pop.susceptibility_mean >= 1.0:
+        draw = np.ones(n)
+    return draw.astype(np.float32)
+
+
 def build_state(cfg: Config, rng: np.random.Generator) -> MarketState:
     """Draw a market from a scenario: followers, influencers, audiences and brands.
 
-    Order of draws (fixed, so a seed means one market): interests, susceptibility,
-    sensitivity, influencer sizes, topics, authenticity, audiences, brands.
-    Follower ties are drawn by the model right after, from the same Generator.
+    Order of draws (fixed, so a seed means one market): interests, sensitivity, influencer
+    sizes, topics, authenticity, audiences, brands. Follower ties are drawn by the model right
+    after, from the same Generator, then susceptibility (:func:`draw_susceptibility`), last:
+    its Beta draws take a number of uniforms that depends on its parameters, so drawing it
+    after the market's structure keeps that structure the same when they change.
     """
     pop, inf, beh, br = cfg.population, cfg.influencers, cfg.behaviour, cfg.brands
     n, k = pop.n_followers, pop.n_topics
     w = mech.people_per_follower(pop.people, n)
     interest, topic = draw_interests(n, k, pop.interest_concentration, rng)
-    susceptibility = _beta(rng, pop.susceptibility_mean, pop.susceptibility_concentration, n)
     if pop.sensitivity_mean > 0:
         mu = np.log(pop.sensitivity_mean) - pop.sensitivity_sigma**2 / 2
         sensitivity = rng.lognormal(mu, pop.sensitivity_sigma, n)
@@ -293,9 +311,9 @@ def build_state(cfg: Config, rng: np.random.Generator) -> MarketState:
         w=w,
         interest=interest,
         topic=topic,
-        susceptibility=susceptibility.astype(np.float32),
+        susceptibility=np.zeros(n, np.float32),  # drawn last (draw_susceptibility)
         sensitivity=sensitivity.astype(np.float32),
-        exposures=np.zeros(n),
+        exposures=np.zeros(n, np.float32),
         unfollowed=np.zeros(n, bool),
         adopted=adopted,
         new_f=seed_f.astype(np.int64),
