@@ -24,6 +24,9 @@ from . import mechanisms as mech
 from .config import TIERS
 from .state import CHANNELS, STRATEGIES
 
+#: Index of the celebrity tier in ``TIERS``.
+CELEBRITY = TIERS.index("celebrity")
+
 __all__ = ["Brand", "Follower", "Influencer", "plan_influencers", "sponsorship_table"]
 
 
@@ -502,7 +505,8 @@ class Brand(mesa.Agent):
     def _candidates(self) -> np.ndarray:
         """Accounts it can evaluate this period, in the tiers its channels budget for: every
         one with the platform; without it, those it has worked with and ``search_breadth``
-        new ones of its own category, drawn with probability proportional to the budget of
+        new ones of its own category (celebrities count in every category: they are public
+        figures with broad audiences), drawn with probability proportional to the budget of
         their tier's channel."""
         model, st, cfg = self.model, self.model.state, self.model.cfg
         b = self.index
@@ -512,7 +516,9 @@ class Brand(mesa.Agent):
             return np.flatnonzero(ok)
         known = np.fromiter(self.known, np.int64, len(self.known))
         known = known[ok[known]] if known.size else known
-        pool = ok & (st.inf_topic == self.category)
+        # niche accounts of its own category, and celebrities, whom everybody knows and whose
+        # audiences are broad whatever their topic
+        pool = ok & ((st.inf_topic == self.category) | (st.tier == CELEBRITY))
         pool[known] = False
         pool = np.flatnonzero(pool)
         k = min(cfg.brands.search_breadth, pool.size)

@@ -282,6 +282,7 @@ class MarketModel(mesa.Model):
             st.engagement_ema,
         )
         st.share = mech.commercial_share_update(st.share, st.posted, st.sponsored, beh.share_memory)
+        st.posts += st.posted
         st.engaged_total += r.engaged * w
         st.exposed_total += audience * st.posted
         st.spons_engaged += r.engaged * w * st.sponsored

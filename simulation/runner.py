@@ -136,6 +136,10 @@ def influencer_table(model: MarketModel) -> pd.DataFrame:
             "sponsored_engagements": st.spons_engaged,
             "customers": st.spons_customers,
             "commercial_share": st.share,
+            "posts": st.posts.astype(np.int64),
+            "commercial_share_run": np.divide(
+                st.deals, st.posts, out=np.zeros(m), where=st.posts > 0
+            ),
             "price": st.price,
             "demand_multiplier": st.demand,
             "offers_accepted": st.accepted_total.astype(np.int64),

@@ -169,6 +169,7 @@ class MarketState:
     income: np.ndarray  # (m,) float64 cumulative income
     list_income: np.ndarray  # (m,) float64 the same posts at their recognition price
     deals: np.ndarray  # (m,) int64 cumulative sponsored posts
+    posts: np.ndarray  # (m,) int64 cumulative posts, organic and sponsored
     offers: np.ndarray  # (m,) int64 offers received this period
     booked: np.ndarray  # (m,) int64 deals accepted this period
     booked_off: np.ndarray  # (m,) int64 off-topic deals accepted this period
@@ -337,6 +338,7 @@ def build_state(cfg: Config, rng: np.random.Generator) -> MarketState:
         income=zeros_m.copy(),
         list_income=zeros_m.copy(),
         deals=zeros_mi.copy(),
+        posts=zeros_mi.copy(),
         offers=zeros_mi.copy(),
         booked=zeros_mi.copy(),
         booked_off=zeros_mi.copy(),

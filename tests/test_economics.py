@@ -18,7 +18,7 @@ import pytest
 from conftest import ROOT, baseline_run
 
 from simulation import mechanisms as mech
-from simulation.agents import plan_influencers
+from simulation.agents import CELEBRITY, plan_influencers
 from simulation.config import TIERS, load_config
 from simulation.model import MarketModel
 from simulation.runner import brand_table, influencer_table, run, steady_state
@@ -210,8 +210,9 @@ def test_celebrity_brands_buy_only_their_own_posts_at_the_defaults(two_resolutio
 
 
 def test_brands_without_the_platform_buy_only_their_own_category():
-    """Without the platform a brand searches accounts of its own category (and keeps those
-    it has worked with); with it, every account, so it may buy off its category."""
+    """Without the platform a brand searches accounts of its own category and celebrities
+    (and keeps those it has worked with); with it, every account, so it may buy off its
+    category below the celebrity tier too."""
     cfg = baseline("population.n_followers=10000", "brands.platform_share=0.5", "run.steps=120")
     off = {False: 0, True: 0}
     on = {False: 0, True: 0}
@@ -220,8 +221,9 @@ def test_brands_without_the_platform_buy_only_their_own_category():
         st = model.state
         j = np.flatnonzero(st.sponsored)
         b = st.post_brand[j]
+        niche = st.tier[j] != CELEBRITY
         for platform in (False, True):
-            mine = st.platform[b] == platform
+            mine = (st.platform[b] == platform) & niche
             off[platform] += int((st.offtopic[j] & mine).sum())
             on[platform] += int((~st.offtopic[j] & mine).sum())
 
@@ -232,7 +234,9 @@ def test_brands_without_the_platform_buy_only_their_own_category():
     st = res.model.state
     for brand in res.model.brands:
         if not brand.uses_platform:
-            assert np.all(st.inf_topic[list(brand.known)] == brand.category)
+            known = np.array(sorted(brand.known), dtype=np.int64)
+            niche = known[st.tier[known] != CELEBRITY]
+            assert np.all(st.inf_topic[niche] == brand.category)
 
 
 def test_brands_offer_best_first_above_the_hurdle_within_the_budget():
@@ -268,7 +272,7 @@ def test_brands_offer_best_first_above_the_hurdle_within_the_budget():
             left[ch] -= n * unit + over
             offered.setdefault(ch, []).append(ratio_all[i])
             if not brand.uses_platform:
-                assert st.inf_topic[j] == brand.category
+                assert st.inf_topic[j] == brand.category or st.tier[j] == CELEBRITY
             assert st.allowed[brand.index, ch]
         # best first: in each channel, every candidate not yet asked that ranks above an
         # offered one was offered too (or refused at once, being fully booked)

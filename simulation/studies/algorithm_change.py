@@ -5,7 +5,8 @@ Question: when the feed demotes brands' own posts, how much of a brand's reach a
 does it lose, and how much of its budget moves to influencers?
 
 Method: ``configs/algorithm_change.toml`` in the experiments' market (two years; from day 365
-the feed shows brands' own posts, unpaid and promoted, to 80% fewer people), against a control
+the feed shows brands' own posts, unpaid and promoted, to 80% fewer people, so promoting them
+no longer pays and brands stop, from the period that reaches day 365), against a control
 without the demotion, R replications each (common seeds). Brands split their budget between
 their own posts and the influencer tiers by exponential weights on realized sales per
 budgeted dollar (``brands.learning_rate``). Daily: the views of brands' own posts
@@ -188,7 +189,8 @@ def run(out: Path, quick: bool = False, replications: int | None = None) -> dict
     ax.set_title("Where the budget goes", fontsize=9)
     ax.grid(alpha=0.3)
     fig.suptitle(
-        f"Algorithm change on day {change}: own posts demoted by 80% "
+        f"Algorithm change on day {change}: the feed shows own posts to 80% fewer people, "
+        "brands stop promoting them "
         f"({bin_days}-day means, 95% CI over R={st.replications})",
         fontsize=10,
     )

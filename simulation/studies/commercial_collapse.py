@@ -12,7 +12,9 @@ period) by ``population.sensitivity_mean``, R replications each, 365 days. ``cap
 the control with no sponsored posts (the same markets, by common seeds). Outcomes:
 market-wide follower retention (followers at the end over the start) as a heatmap; and per
 influencer, retention and engagement (relative to the same account in the control run of the
-same replicate) against its commercial share at the end, binned, with 95% CIs over
+same replicate) against its commercial share over the run (sponsored posts over all its
+posts; its share at the end would place accounts that collapsed and then sold nothing at low
+shares), binned, with 95% CIs over
 replications.
 """
 
@@ -64,6 +66,7 @@ def _extract(res, _snaps):
             "retention",
             "engagement_rate",
             "commercial_share",
+            "commercial_share_run",
             "deals",
         ]
     ].copy()
@@ -152,7 +155,9 @@ def run(out: Path, quick: bool = False, replications: int | None = None) -> dict
         )
         rows.append(inf.reset_index())
     infl = pd.concat(rows, ignore_index=True)
-    infl["share_bin"] = pd.cut(infl["commercial_share"], SHARE_BINS, include_lowest=True)
+    # the account's commercial share over the whole run (sponsored over all its posts): its
+    # share at the end would put accounts that collapsed, and then sold nothing, at low shares
+    infl["share_bin"] = pd.cut(infl["commercial_share_run"], SHARE_BINS, include_lowest=True)
     save_table(infl.drop(columns="share_bin"), out, "influencers")
     # mean per (sensitivity, bin, replicate), then CI over replicates
     per_rep = (
@@ -234,7 +239,7 @@ def run(out: Path, quick: bool = False, replications: int | None = None) -> dict
     for ax in axes:
         ax.set_ylim(0, 1.4)
     for ax in axes:
-        ax.set_xlabel("commercial share at the end of the run (binned)")
+        ax.set_xlabel("commercial share over the run: sponsored / all posts (binned)")
         ax.grid(alpha=0.3)
     axes[0].legend(fontsize=7)
     fig.suptitle(

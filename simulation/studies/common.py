@@ -225,10 +225,15 @@ def save_table(df: pd.DataFrame, out: Path, name: str) -> Path:
 
 def save_figure(fig, out: Path, name: str) -> Path:
     """Write ``fig`` as ``out/name.png`` (no software stamp, so reruns give equal bytes)."""
+    import warnings
+
     import matplotlib.pyplot as plt
 
     out.mkdir(parents=True, exist_ok=True)
     path = out / f"{name}.png"
+    with warnings.catch_warnings():  # labels that do not fit stay where they are
+        warnings.simplefilter("ignore")
+        fig.tight_layout()
     fig.savefig(path, dpi=110, bbox_inches="tight", metadata={"Software": None})
     plt.close(fig)
     return path

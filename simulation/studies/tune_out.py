@@ -8,7 +8,7 @@ Method: the experiments' market with the sponsored share set by the number of br
 120 brands that spend their whole budget on influencers whatever the return (``brands.hurdle``
 0, ``own_share`` 0, a fixed split) and influencers that take every offer up to 12 posts a
 period (``influencers.lookahead`` 0: myopic), so that the market-wide sponsored share spans
-about 1% to 20% of posts. Two variants: the full model, and "fatigue only" (trust erosion and
+about 4% to 34% of posts. Two variants: the full model, and "fatigue only" (trust erosion and
 the off-topic penalty off), which isolates tune-out (ad fatigue) from lost trust. R
 replications each, 365 days; outcomes over days 91-365 (after the first three periods).
 Per sponsored impression (a follower who saw a sponsored post): the engagement rate and the
