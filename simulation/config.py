@@ -562,7 +562,7 @@ class BrandConfig:
         hi=1,
         source="assumption: budgets move by about a seventh of the way a period; faster "
         "moves set prices and budgets cycling (measured: price drift up to 6% a half year "
-        "at 0.7, under 3% at 0.85)",
+        "at 0.7, under 4% at 0.85)",
     )
     explore_share: float = P(
         0.05,
