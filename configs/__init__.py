@@ -1,0 +1,1 @@
+"""The shipped scenario files (data only; see simulation.resources)."""

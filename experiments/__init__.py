@@ -1,0 +1,1 @@
+"""The shipped experiments: one folder each (README, sweep file, analysis code)."""

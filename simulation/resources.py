@@ -1,0 +1,56 @@
+"""Where the shipped files are: the scenarios of ``configs/`` and the experiments of
+``experiments/``.
+
+Both folders sit at the top of the repository and ship inside the package as
+``simulation.configs`` and ``simulation.experiments`` (``pyproject.toml`` maps them), so the
+same lookup works from a clone, an editable install and an installed wheel, from any folder.
+No other module finds them through its own file path.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+from .config import ConfigError
+
+__all__ = ["configs_dir", "experiment_dir", "experiments_dir", "scenario_names", "scenario_path"]
+
+
+def configs_dir() -> Path:
+    """The folder of the shipped scenario files."""
+    return Path(str(resources.files("simulation.configs")))
+
+
+def experiments_dir() -> Path:
+    """The folder of the shipped experiments (one subfolder each, and sweep files)."""
+    return Path(str(resources.files("simulation.experiments")))
+
+
+def experiment_dir(name: str) -> Path:
+    """The folder of experiment ``name``."""
+    return experiments_dir() / name
+
+
+def scenario_names() -> list[str]:
+    """Names of the shipped scenarios (file names of ``configs/`` without ``.toml``)."""
+    return sorted(p.stem for p in configs_dir().glob("*.toml"))
+
+
+def scenario_path(name_or_path: str | Path) -> Path:
+    """A scenario file: an existing path as given, else a shipped scenario by name.
+
+    ``"baseline"``, ``"baseline.toml"`` and ``"configs/baseline.toml"`` all find the shipped
+    baseline when no such file exists where the command runs. Anything else raises
+    :class:`~simulation.config.ConfigError` naming the shipped scenarios.
+    """
+    path = Path(name_or_path)
+    if path.is_file():
+        return path
+    stem = path.name[:-5] if path.name.endswith(".toml") else path.name
+    if path.parent in (Path("."), Path("configs")) and stem in scenario_names():
+        return configs_dir() / f"{stem}.toml"
+    raise ConfigError(
+        f"{name_or_path}: no such scenario file or shipped scenario; "
+        f"shipped: {', '.join(scenario_names())}"
+    )
