@@ -101,21 +101,50 @@ def cmd_params(args: argparse.Namespace) -> int:
 
 
 def cmd_experiment(args: argparse.Namespace) -> int:
-    """Run one experiment of ``studies/`` (or ``all``) into results/<name>/."""
-    from .studies import EXPERIMENTS, run_experiment
+    """Run one experiment of ``experiments/`` (or ``all``) through the sweep machinery."""
+    from .experiment import ExperimentError, experiment_names, run_experiment
 
-    names = list(EXPERIMENTS) if args.name == "all" else [args.name]
+    known = experiment_names()
+    names = known if args.name == "all" else [args.name]
     for name in names:
-        if name not in EXPERIMENTS:
-            raise UserError(f"unknown experiment {name!r}; known: all, {', '.join(EXPERIMENTS)}")
+        if name not in known:
+            raise UserError(f"unknown experiment {name!r}; known: all, {', '.join(known)}")
     if args.replications is not None and args.replications < 2:
         raise UserError("--replications must be at least 2 (a confidence interval needs two)")
+    if args.quick:
+        print("quick: a tiny market and 2 replications, to check the machinery; no conclusions")
     for name in names:
         out = Path(args.out) / name if args.out and len(names) > 1 else args.out
-        out = Path(out) if out else Path("results") / name
+        out = Path(out) if out else Path("results") / ("quick" if args.quick else "") / name
         print(f"experiment {name} -> {out}")
-        run_experiment(name, out, quick=args.quick, replications=args.replications)
+        try:
+            numbers = run_experiment(
+                name,
+                out,
+                quick=args.quick,
+                replications=args.replications,
+                workers=args.workers,
+                scheduler=args.scheduler,
+                overwrite=args.overwrite,
+                resume=args.resume,
+                progress=not args.quiet,
+            )
+        except ExperimentError as err:
+            raise UserError(str(err)) from None
+        for line in experiment_headline(name, numbers):
+            print(f"  {line}")
     return 0
+
+
+def experiment_headline(name: str, numbers: dict) -> list[str]:
+    """The lines an experiment's analysis gives for the terminal (its ``headline``)."""
+    import importlib
+
+    try:
+        module = importlib.import_module(f"simulation.experiments.{name}.analysis")
+    except ModuleNotFoundError:
+        return []
+    return module.headline(numbers) if hasattr(module, "headline") else []
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -279,11 +308,27 @@ def build_parser() -> argparse.ArgumentParser:
     add_export_arguments(xp)
     xp.set_defaults(func=cmd_export)
 
-    ex = sub.add_parser("experiment", help="run an experiment (figures, tables) of studies/")
+    ex = sub.add_parser(
+        "experiment", help="run an experiment of experiments/<name>/ (figures, tables)"
+    )
     ex.add_argument("name", help="experiment name (see docs/RESULTS.md), or 'all'")
-    ex.add_argument("--quick", action="store_true", help="tiny market, 2 replications (a test)")
+    ex.add_argument(
+        "--quick",
+        action="store_true",
+        help="the sweep files' [quick] versions: a tiny market, 2 replications (a check of "
+        "the machinery, not a result; default folder results/quick/<name>)",
+    )
     ex.add_argument("--out", help="output folder (default results/<name>)")
     ex.add_argument("--replications", type=int, help="seeded replications per condition")
+    ex.add_argument("--workers", type=int, help="local worker processes (default: one per core)")
+    ex.add_argument("--scheduler", help="a Dask scheduler address, or 'local'")
+    ex.add_argument(
+        "--resume", action="store_true", help="finish or extend a stopped run of it in --out"
+    )
+    ex.add_argument(
+        "--overwrite", action="store_true", help="replace an earlier run of an experiment"
+    )
+    ex.add_argument("--quiet", action="store_true", help="no progress bar")
     ex.set_defaults(func=cmd_experiment)
 
     va = sub.add_parser("validate", help="write the validation report (results/validation)")

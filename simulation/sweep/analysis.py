@@ -41,15 +41,66 @@ from .design import design_seed, unit_column
 from .spec import SweepError
 from .store import read_manifest
 
-__all__ = ["analyze", "outcome_matrix", "point_stats", "sensitivity"]
+__all__ = [
+    "analyze",
+    "mean_ci",
+    "outcome_matrix",
+    "point_stats",
+    "sensitivity",
+    "summarise",
+    "t_half_width",
+]
+
+
+def t_half_width(std, n, level: float = 0.95):
+    """Half-width of the ``level`` confidence interval of a mean from ``n`` values with
+    standard deviation ``std`` (Student's t: ``t((1 + level) / 2, n - 1) · std / sqrt(n)``);
+    NaN with fewer than two values. The one interval of every table and experiment."""
+    from scipy import stats
+
+    n = np.asarray(n, dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        t = np.where(n > 1, stats.t.ppf(0.5 + level / 2, np.maximum(n - 1, 1)), np.nan)
+        return t * np.asarray(std, dtype=float) / np.sqrt(n)
+
+
+def mean_ci(values, level: float = 0.95) -> tuple[float, float, float]:
+    """Mean of ``values`` (NaN ignored) and its ``level`` interval (:func:`t_half_width`);
+    with one value the interval is the value itself."""
+    x = np.asarray(values, dtype=float)
+    x = x[np.isfinite(x)]
+    if x.size == 0:
+        return (math.nan,) * 3
+    m = float(x.mean())
+    if x.size == 1:
+        return m, m, m
+    half = float(t_half_width(x.std(ddof=1), x.size, level))
+    return m, m - half, m + half
+
+
+def summarise(df: pd.DataFrame, by: list[str], value: str) -> pd.DataFrame:
+    """Mean, 95% interval and count of ``value`` over replications, per group of ``by``:
+    columns ``*by, mean, ci_low, ci_high, n``."""
+    rows = []
+    for key, g in df.groupby(by, sort=True, observed=True):
+        key = key if isinstance(key, tuple) else (key,)
+        m, lo, hi = mean_ci(g[value])
+        rows.append(
+            {
+                **dict(zip(by, key, strict=True)),
+                "mean": m,
+                "ci_low": lo,
+                "ci_high": hi,
+                "n": int(g[value].notna().sum()),
+            }
+        )
+    return pd.DataFrame(rows)
 
 
 def point_stats(runs: pd.DataFrame, factors: list[str], outcomes: list[str]) -> pd.DataFrame:
     """Long table: one row per (point, outcome) with n, mean, std and the 95% CI.
 
     ``factors`` are the factor columns of ``runs``."""
-    from scipy import stats
-
     ok = runs[runs["status"] == "ok"]
     frames = []
     firsts = runs.groupby("point", sort=True)[factors].first()
@@ -58,10 +109,7 @@ def point_stats(runs: pd.DataFrame, factors: list[str], outcomes: list[str]) -> 
         df = pd.DataFrame({"n": g.count(), "mean": g.mean(), "std": g.std(ddof=1)})
         df = df.reindex(firsts.index)
         df["n"] = df["n"].fillna(0).astype(np.int64)
-        n = df["n"].to_numpy()
-        with np.errstate(invalid="ignore", divide="ignore"):
-            t = np.where(n > 1, stats.t.ppf(0.975, np.maximum(n - 1, 1)), np.nan)
-            half = t * df["std"].to_numpy() / np.sqrt(n)
+        half = t_half_width(df["std"].to_numpy(), df["n"].to_numpy())
         df["ci_low"] = df["mean"] - half
         df["ci_high"] = df["mean"] + half
         df.insert(0, "outcome", name)

@@ -18,7 +18,7 @@ import pandas as pd
 
 from ..config import Config, apply_overrides
 from .design import RunSpec
-from .spec import Outcomes, Sweep, column_name, flatten_summary
+from .spec import Outcomes, Sweep, column_name, flatten_summary, resolve_function
 
 __all__ = ["Evaluation", "ModelEvaluator", "RunRecord", "extract_outcomes", "safe_call"]
 
@@ -29,6 +29,8 @@ class Evaluation:
 
     outcomes: dict[str, Any]
     series: pd.DataFrame | None = None
+    #: per-run tables (``outcomes.tables``): name -> table
+    tables: dict[str, pd.DataFrame] | None = None
     #: seconds spent in the model itself (``runner.run``), when the evaluator knows it
     model_time: float | None = None
 
@@ -42,6 +44,7 @@ class RunRecord:
     status: str  # "ok" | "error"
     outcomes: dict[str, Any] = field(default_factory=dict)
     series: pd.DataFrame | None = None
+    tables: dict[str, pd.DataFrame] | None = None
     error: str | None = None
     wall_time: float = 0.0
     model_time: float | None = None
@@ -85,35 +88,83 @@ def extract_outcomes(outcomes: Outcomes, ts: pd.DataFrame, summary: dict) -> dic
     return out
 
 
+def snapshot(model) -> dict[str, np.ndarray]:
+    """Each influencer's running totals at the current day: income, income at list price,
+    deals and followers (what an experiment's ``tables`` function may ask for mid-run)."""
+    st = model.state
+    return {
+        "income": st.income.copy(),
+        "list_income": st.list_income.copy(),
+        "deals": st.deals.copy(),
+        "counts": st.follower_counts().copy(),
+    }
+
+
+def run_with_tables(cfg: Config, tables_fn) -> tuple[Any, dict[str, pd.DataFrame] | None]:
+    """Run the model; with ``tables_fn``, also its per-run tables.
+
+    ``tables_fn(result, snapshots)`` returns ``{name: DataFrame}``; ``snapshots`` maps each
+    day of ``tables_fn.snapshot_days`` (a list, or a function of the scenario giving one)
+    to :func:`snapshot` at the end of that day.
+    """
+    from ..runner import run
+
+    if tables_fn is None:
+        return run(cfg), None
+    days = getattr(tables_fn, "snapshot_days", ())
+    days = set(days(cfg) if callable(days) else days)
+    snaps: dict[int, dict] = {}
+
+    def on_step(model):
+        if int(model.steps) in days:
+            snaps[int(model.steps)] = snapshot(model)
+
+    res = run(cfg, on_step=on_step if days else None)
+    tables = tables_fn(res, snaps)
+    if not isinstance(tables, dict) or not all(
+        isinstance(t, pd.DataFrame) for t in tables.values()
+    ):
+        raise TypeError("outcomes.tables: the function must return {name: DataFrame}")
+    return res, tables
+
+
 class ModelEvaluator:
     """Run the influencer-market model for one design point and replicate.
 
     Args:
         base: the resolved base scenario (steps already set).
         outcomes: what to keep.
+        factors: the sweep's factors (a bundle's level sets several keys).
     """
 
-    def __init__(self, base: Config, outcomes: Outcomes):
+    def __init__(self, base: Config, outcomes: Outcomes, factors: tuple = ()):
         self.base = base
         self.outcomes = outcomes
+        self.factors = factors
 
     @classmethod
     def for_sweep(cls, sweep: Sweep) -> ModelEvaluator:
-        return cls(sweep.base, sweep.outcomes)
+        return cls(sweep.base, sweep.outcomes, sweep.factors)
 
     def __call__(self, spec: RunSpec) -> Evaluation:
-        from ..runner import run
-
-        cfg = apply_overrides(self.base, {**spec.factors, "run.seed": spec.seed})
+        keys: dict[str, Any] = {}
+        for f in self.factors:
+            keys.update(f.overrides(spec.factors[f.key]))
+        if not self.factors:  # an evaluator built without its factors: keys as given
+            keys = dict(spec.factors)
+        cfg = apply_overrides(self.base, {**keys, "run.seed": spec.seed})
+        tables_fn = None
+        if self.outcomes.tables:
+            tables_fn = resolve_function(self.outcomes.tables)
         t0 = time.perf_counter()
-        res = run(cfg)
+        res, tables = run_with_tables(cfg, tables_fn)
         model_time = time.perf_counter() - t0
         ts = res.timeseries
         series = None
         if self.outcomes.series:
             series = ts[["step", *self.outcomes.series]].reset_index(drop=True)
         outcomes = extract_outcomes(self.outcomes, ts, res.summary)
-        return Evaluation(outcomes, series, model_time=model_time)
+        return Evaluation(outcomes, series, tables=tables, model_time=model_time)
 
 
 def _one_line(err: BaseException) -> str:
@@ -145,6 +196,7 @@ def safe_call(evaluate, spec: RunSpec) -> RunRecord:
         status="ok",
         outcomes={k: _float(v) for k, v in res.outcomes.items()},
         series=res.series,
+        tables=res.tables,
         wall_time=time.perf_counter() - t0,
         model_time=res.model_time,
         cpu_time=time.process_time() - c0,

@@ -114,6 +114,7 @@ def run_scenario(out: str | Path, point: int, replicate: int) -> RunScenario:
         key: _plain(row[col])
         for key, col in zip(man["factors"], man["factor_columns"], strict=True)
     }
+    keys = _scenario_keys(factors, (man.get("sweep") or {}).get("factors", {}))
     outcomes = status = None
     seed = (
         common_seed(man["root_seed"], replicate)
@@ -134,7 +135,7 @@ def run_scenario(out: str | Path, point: int, replicate: int) -> RunScenario:
     base_file = man["base_config_file"]
     try:
         base = config_from_dict(tomllib.loads(man["base_config"]), base_dir=Path(base_file).parent)
-        cfg = _portable(apply_overrides(base, {**factors, "run.seed": seed}))
+        cfg = _portable(apply_overrides(base, {**keys, "run.seed": seed}))
     except ConfigError as err:  # a factor combination that the model refuses
         raise SweepError(f"point {point}: {err}") from None
     base_set = dict((man.get("sweep") or {}).get("base", {}).get("set", {}))
@@ -143,12 +144,24 @@ def run_scenario(out: str | Path, point: int, replicate: int) -> RunScenario:
         point=point,
         replicate=replicate,
         seed=seed,
-        factors=factors,
+        factors=keys,
         base_file=base_file,
         base_set=base_set,
         outcomes=outcomes,
         status=status,
     )
+
+
+def _scenario_keys(factors: dict[str, Any], declared: dict[str, dict]) -> dict[str, Any]:
+    """The scenario keys of a point: a factor's own key, or a bundle level's keys."""
+    out: dict[str, Any] = {}
+    for key, value in factors.items():
+        sets = (declared.get(key) or {}).get("sets")
+        if sets is None:
+            out[key] = value
+        else:
+            out.update(dict(dict(sets)[value]))
+    return out
 
 
 def _plain(v: Any) -> Any:

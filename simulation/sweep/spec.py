@@ -17,6 +17,10 @@ A sweep file is TOML (``experiments/*.toml``; the format is in ``docs/SWEEPS.md`
     brands.share_micro = [0.0, 0.35, 0.7]               # a list of values
     behaviour.trust_erosion = { low = 0.5, high = 2.0 }  # a range (num = levels for a grid)
 
+    [bundles.variant]    # a categorical factor whose levels set several keys at once (grid)
+    "full model" = {}
+    "fatigue only" = { "behaviour.trust_erosion" = 0.0, "behaviour.offtopic_penalty" = 0.0 }
+
     [design]
     kind = "grid"        # grid | random | lhs | sobol | morris
 
@@ -27,6 +31,11 @@ A sweep file is TOML (``experiments/*.toml``; the format is in ``docs/SWEEPS.md`
     window_mean = [{ column = "engagement_rate", last = 30 }]
     first_step = [{ column = "mean_trust", below = 0.5 }]
     at = [{ column = "mean_trust", steps = [30, 60, 90] }]
+    tables = "simulation.experiments.tune_out.analysis:extract"  # per-run tables
+
+    [quick]              # what --quick replaces: a small version for a look or a test
+    replications = 2
+    base = { config = "../../configs/tiny.toml" }
 
 Table columns have plain names (:func:`column_name`): ``behaviour.trust_erosion`` becomes
 ``behaviour__trust_erosion``, so R, spreadsheets and SQL read them without quoting.
@@ -90,7 +99,7 @@ GROWABLE: tuple[str, ...] = ("sobol", "random")
 SEEDS: tuple[str, ...] = ("common", "independent")
 
 _TOP_KEYS = ("name", "question", "replications", "root_seed", "seeds", "steps", "base")
-_TOP_KEYS = (*_TOP_KEYS, "factors", "design", "outcomes")
+_TOP_KEYS = (*_TOP_KEYS, "factors", "bundles", "design", "outcomes", "quick")
 _RESERVED = ("point", "replicate", "seed", "status", "error", "wall_time", "step")
 _PLAIN = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 
@@ -139,6 +148,20 @@ class Factor:
     high: float | None = None
     num: int | None = None
     log: bool = False
+    #: a bundle (``[bundles.NAME]``): the scenario keys each level sets, as
+    #: ``((level, ((key, value), ...)), ...)``; the factor's values are the level names
+    sets: tuple | None = None
+
+    @property
+    def is_bundle(self) -> bool:
+        return self.sets is not None
+
+    def overrides(self, level: Any) -> dict[str, Any]:
+        """The scenario keys this factor sets at ``level``: ``{key: level}``, or a bundle's
+        keys for its level."""
+        if self.sets is None:
+            return {self.key: level}
+        return dict(dict(self.sets)[level])
 
     @property
     def is_range(self) -> bool:
@@ -298,6 +321,8 @@ class Outcomes:
     first_step: tuple[FirstStep, ...] = ()
     at: tuple[At, ...] = ()
     series: tuple[str, ...] = ()
+    #: ``module:function`` that turns a run into tables (see ``evaluate.ModelEvaluator``)
+    tables: str | None = None
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -334,6 +359,8 @@ class Sweep:
     normalized: dict = dataclasses.field(repr=False, compare=False)
     #: the base scenario's graph file: path, format and SHA-256 (None without one)
     graph_file: dict | None = None
+    #: the file's ``[quick]`` table was applied
+    quick: bool = False
 
     @property
     def factor_keys(self) -> tuple[str, ...]:
@@ -342,6 +369,13 @@ class Sweep:
     @property
     def factor_columns(self) -> tuple[str, ...]:
         return tuple(f.column for f in self.factors)
+
+    def scenario_overrides(self, factors: dict[str, Any]) -> dict[str, Any]:
+        """The scenario keys a run sets, from its factor values (bundles expanded)."""
+        out: dict[str, Any] = {}
+        for f in self.factors:
+            out.update(f.overrides(factors[f.key]))
+        return out
 
     def seed(self, point: int, replicate: int) -> int:
         """The seed of the run at ``(point, replicate)`` (see :mod:`.design`)."""
@@ -410,6 +444,15 @@ def _normalize(data: dict) -> dict:
         if "set" in base:
             base["set"] = _flatten(base["set"], "base.set", lambda v: False)
         data["base"] = base
+    if isinstance(data.get("bundles"), dict):
+        data["bundles"] = {
+            name: (
+                {lvl: _flatten(v, f"bundles.{name}.{lvl}", lambda _: False) for lvl, v in b.items()}
+                if isinstance(b, dict) and all(isinstance(v, dict) for v in b.values())
+                else b
+            )
+            for name, b in data["bundles"].items()
+        }
     if isinstance(data.get("design"), dict):
         data["design"] = dict(data["design"])
     if isinstance(data.get("outcomes"), dict):
@@ -452,8 +495,11 @@ def _apply_sweep_override(data: dict, text: str) -> None:
     t[parts[-1]] = value
 
 
-def load_sweep(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -> Sweep:
-    """Read and validate a sweep file; ``overrides`` are ``KEY=VALUE`` texts (``--set``)."""
+def load_sweep(
+    path: str | Path, overrides: list[str] | tuple[str, ...] = (), quick: bool = False
+) -> Sweep:
+    """Read and validate a sweep file; ``overrides`` are ``KEY=VALUE`` texts (``--set``);
+    ``quick`` applies the file's ``[quick]`` table first (:func:`apply_quick`)."""
     path = Path(path)
     if not path.is_file():
         raise SweepError(f"{path}: no such sweep file")
@@ -464,7 +510,30 @@ def load_sweep(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) ->
         raise SweepError(f"{path}: malformed TOML: {err}") from None
     except UnicodeDecodeError:
         raise SweepError(f"{path}: not a UTF-8 text file") from None
-    return sweep_from_dict(data, path=path, text=text, overrides=overrides)
+    if quick:
+        data = apply_quick(data, path)
+    return sweep_from_dict(data, path=path, text=text, overrides=overrides, quick=quick)
+
+
+def apply_quick(data: dict, path: str | Path = "sweep.toml") -> dict:
+    """The sweep with its ``[quick]`` table applied: each key of the table replaces the
+    file's (``base`` wholly), except ``factors`` and ``bundles``, whose entries replace the
+    file's entry of the same name and keep the others. Without a ``[quick]`` table, an error
+    (a quick version is something the file's author chooses)."""
+    quick = data.get("quick")
+    if not isinstance(quick, dict):
+        raise SweepError(f"{path}: no [quick] table; --quick needs one (see docs/SWEEPS.md)")
+    bad = sorted(set(quick) - set(_TOP_KEYS) | ({"quick", "name"} & set(quick)))
+    if bad:
+        raise SweepError(f"quick.{bad[0]}: not allowed; quick may replace any key but name")
+    data = _normalize({k: v for k, v in data.items() if k != "quick"})
+    quick = _normalize(quick)
+    for k, v in quick.items():
+        if k in ("factors", "bundles") and isinstance(v, dict):
+            data[k] = {**data.get(k, {}), **v}
+        else:
+            data[k] = v
+    return data
 
 
 def _int(d: dict, key: str, where: str, default=None, lo=None, hi=None) -> int:
@@ -491,8 +560,10 @@ def sweep_from_dict(
     path: str | Path = "sweep.toml",
     text: str = "",
     overrides: list[str] | tuple[str, ...] = (),
+    quick: bool = False,
 ) -> Sweep:
-    """Validate a parsed sweep file (see the module docstring for the format)."""
+    """Validate a parsed sweep file (see the module docstring for the format); ``quick``
+    says the file's ``[quick]`` table was applied (it is recorded)."""
     path = Path(path)
     data = _normalize(data)
     for o in overrides:
@@ -545,7 +616,10 @@ def sweep_from_dict(
         raise SweepError(f"{where}: {err}") from None
     steps = cfg.run.steps
 
-    factors = _parse_factors(data.get("factors"), cfg)
+    bundles = _parse_bundles(data.get("bundles"), cfg)
+    if bundles and kind != "grid":
+        raise SweepError(f"bundles: only in a grid design (design.kind is {kind!r})")
+    factors = (*bundles, *_parse_factors(data.get("factors"), cfg, allow_empty=bool(bundles)))
     design = _parse_design(data.get("design", {}), factors)
     outcomes = _parse_outcomes(data.get("outcomes"), steps, {f.column for f in factors}, cfg)
     graph_file = _graph_file(cfg)
@@ -558,6 +632,7 @@ def sweep_from_dict(
         "steps": steps,
         "base": {"config": str(base["config"]), "set": base_set},
         "factors": {f.key: dataclasses.asdict(f) for f in factors},
+        "quick": quick,
         "design": dataclasses.asdict(design),
         "outcomes": dataclasses.asdict(outcomes),
     }
@@ -579,6 +654,7 @@ def sweep_from_dict(
         outcomes=outcomes,
         normalized=normalized,
         graph_file=graph_file,
+        quick=quick,
     )
 
 
@@ -605,8 +681,36 @@ def _dtype_of(key: str) -> str:
     return type(f.default).__name__
 
 
-def _parse_factors(table: Any, cfg: Config) -> tuple[Factor, ...]:
+def _parse_bundles(table: Any, cfg: Config) -> tuple[Factor, ...]:
+    """``[bundles.NAME]``: categorical factors whose levels each set several scenario keys."""
     if not table:
+        return ()
+    if not isinstance(table, dict):
+        raise SweepError(f"bundles: expected tables [bundles.NAME], got {table!r}")
+    out = []
+    for name, levels in table.items():
+        where = f"bundles.{name}"
+        if not _PLAIN.fullmatch(name) or name in _RESERVED:
+            raise SweepError(f"{where}: a bundle's name is a plain word (letters, digits, _)")
+        if not isinstance(levels, dict) or not levels:
+            raise SweepError(f'{where}: expected levels, e.g. "fatigue only" = {{ key = value }}')
+        sets = []
+        for level, keys in levels.items():
+            if not isinstance(keys, dict):
+                raise SweepError(f"{where}.{level}: expected a table of scenario keys")
+            try:
+                apply_overrides(cfg, keys)
+            except ConfigError as err:
+                raise SweepError(f"{where}.{level}: {err}") from None
+            sets.append((level, tuple(sorted(keys.items()))))
+        out.append(Factor(key=name, dtype="str", values=tuple(levels), sets=tuple(sets)))
+    return tuple(out)
+
+
+def _parse_factors(table: Any, cfg: Config, allow_empty: bool = False) -> tuple[Factor, ...]:
+    if not table:
+        if allow_empty:
+            return ()
         raise SweepError("factors: required; e.g. [factors] brands.budget = [3000, 6000]")
     out = []
     for key, spec in table.items():
@@ -756,7 +860,7 @@ def _parse_outcomes(table: Any, steps: int, factor_columns: set[str], base: Conf
 
     if not isinstance(table, dict) or not table:
         raise SweepError('outcomes: required; e.g. [outcomes] summary = ["return_per_dollar"]')
-    allowed = ("summary", "final", "window_mean", "first_step", "at", "series")
+    allowed = ("summary", "final", "window_mean", "first_step", "at", "series", "tables")
     bad = sorted(set(table) - set(allowed))
     if bad:
         raise SweepError(f"outcomes.{bad[0]}: unknown key; allowed are {', '.join(allowed)}")
@@ -849,6 +953,9 @@ def _parse_outcomes(table: Any, steps: int, factor_columns: set[str], base: Conf
     elif series is False:
         series = []
     series = tuple(column(c, "outcomes.series") for c in _str_list(series, "outcomes.series"))
+    tables = table.get("tables")
+    if tables is not None:
+        resolve_function(tables, "outcomes.tables")
     out = Outcomes(
         summary=summary,
         final=final,
@@ -856,9 +963,10 @@ def _parse_outcomes(table: Any, steps: int, factor_columns: set[str], base: Conf
         first_step=tuple(events),
         at=tuple(ats),
         series=series,
+        tables=tables,
     )
     names = out.names
-    if not names and not series:
+    if not names and not series and not tables:
         raise SweepError("outcomes: nothing to keep; give summary, final, window_mean, ...")
     seen = set()
     for n in names:
@@ -873,6 +981,22 @@ def _parse_outcomes(table: Any, steps: int, factor_columns: set[str], base: Conf
             raise SweepError(f"outcomes: {n!r} clashes with a column of the runs table")
         seen.add(n)
     return out
+
+
+def resolve_function(ref: Any, where: str = "outcomes.tables"):
+    """The function named ``module:function`` (importable where the runs run)."""
+    import importlib
+
+    if not isinstance(ref, str) or ref.count(":") != 1:
+        raise SweepError(f"{where}: expected 'module:function', got {ref!r}")
+    mod, fn = ref.split(":")
+    try:
+        f = getattr(importlib.import_module(mod), fn)
+    except (ImportError, AttributeError) as err:
+        raise SweepError(f"{where}: cannot load {ref!r}: {err}") from None
+    if not callable(f):
+        raise SweepError(f"{where}: {ref!r} is not a function")
+    return f
 
 
 def _table_list(v: Any, where: str) -> list[dict]:

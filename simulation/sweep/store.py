@@ -13,12 +13,15 @@ Layout of ``DIR``:
   gain replications and keep every run it has.
 - ``series/point=P/r<REPLICATE>.parquet``: per-step series of each run, when kept (a Hive
   partitioned dataset: ``pyarrow.dataset.dataset(DIR / "series", partitioning="hive")``).
+- ``tables/NAME/point=P/r<REPLICATE>.parquet``: per-run tables of an experiment
+  (``outcomes.tables``), one dataset per table name; :func:`read_table` reads one back with
+  each run's point, replicate, seed and factor values.
 - ``runs.parquet``: the parts consolidated, sorted by point then replicate (the same table
   whatever the order the runs finished in), written atomically.
 - ``graph_nodes.csv``: with a graph file, which node label each follower is.
 
-A run's series file is written before its part, so a part on disk means the run is complete;
-``--resume`` runs exactly the runs without a part.
+A run's series and table files are written before its part, so a part on disk means the run
+is complete; ``--resume`` runs exactly the runs without a part.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -46,7 +50,14 @@ from .design import RunSpec
 from .evaluate import RunRecord
 from .spec import Sweep, SweepError, column_name
 
-__all__ = ["SweepStore", "part_name", "read_manifest", "runs_schema", "series_name"]
+__all__ = [
+    "SweepStore",
+    "part_name",
+    "read_manifest",
+    "read_table",
+    "runs_schema",
+    "series_name",
+]
 
 _ARROW = {"int": pa.int64(), "float": pa.float64(), "str": pa.string(), "bool": pa.bool_()}
 _BATCH = 1000  # parts per row group when consolidating (bounds the coordinator's memory)
@@ -258,6 +269,14 @@ class SweepStore:
             _atomic_parquet(
                 pa.Table.from_pandas(s, preserve_index=False), d / series_name(spec.replicate)
             )
+        for name, t in (rec.tables or {}).items() if rec.status == "ok" else ():
+            d = self.out / "tables" / name / f"point={spec.point}"
+            d.mkdir(parents=True, exist_ok=True)
+            t = t.reset_index(drop=True).copy()
+            t.insert(0, "replicate", np.int64(spec.replicate))
+            _atomic_parquet(
+                pa.Table.from_pandas(t, preserve_index=False), d / series_name(spec.replicate)
+            )
         row: dict[str, Any] = {
             "point": spec.point,
             "replicate": spec.replicate,
@@ -383,3 +402,29 @@ def _difference(man: dict, sweep: Sweep) -> str:
     if (man.get("graph_file") or {}).get("sha256") != (sweep.graph_file or {}).get("sha256"):
         return ": the graph file changed"
     return ""
+
+
+def read_table(out: str | Path, name: str) -> pd.DataFrame:
+    """Per-run table ``name`` of the sweep in ``out``, for every finished run, with the
+    run's ``point``, ``replicate``, ``seed`` and factor columns in front; sorted by point,
+    replicate and the table's own row order."""
+
+    out = Path(out)
+    root = out / "tables" / name
+    if not root.is_dir():
+        raise SweepError(f"{out}: no per-run table {name!r} (outcomes.tables)")
+    runs = pd.read_parquet(out / "runs.parquet")
+    runs = runs[runs["status"] == "ok"]
+    man = read_manifest(out)
+    factors = [column_name(k) for k in man["factors"]]
+    frames = []
+    for p, r in runs[["point", "replicate"]].itertuples(index=False):
+        f = root / f"point={p}" / series_name(int(r))
+        t = pq.read_table(f).to_pandas()
+        t.insert(0, "point", np.int64(p))
+        frames.append(t)
+    if not frames:
+        return pd.DataFrame()
+    tab = pd.concat(frames, ignore_index=True)
+    keys = runs[["point", "replicate", "seed", *factors]]
+    return keys.merge(tab, on=["point", "replicate"], how="inner", sort=False)

@@ -1,0 +1,1 @@
+"""Experiment: sales and earned value per dollar of celebrity, micro and mixed portfolios."""
