@@ -1,0 +1,1 @@
+"""Experiment algorithm_change (README.md, sweep.toml, analysis.py)."""

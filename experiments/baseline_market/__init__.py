@@ -1,0 +1,1 @@
+"""Experiment baseline_market (README.md, sweep.toml, analysis.py)."""

@@ -1,0 +1,1 @@
+"""Experiment commercial_collapse (README.md, sweep.toml, analysis.py)."""

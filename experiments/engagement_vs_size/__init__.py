@@ -1,0 +1,1 @@
+"""Experiment engagement_vs_size (README.md, sweep.toml, analysis.py)."""

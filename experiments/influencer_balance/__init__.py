@@ -1,0 +1,1 @@
+"""Experiment influencer_balance (README.md, sweep.toml, analysis.py)."""

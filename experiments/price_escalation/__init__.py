@@ -1,0 +1,1 @@
+"""Experiment price_escalation (README.md, sweep.toml, analysis.py)."""

@@ -1,0 +1,1 @@
+"""Experiment tune_out (README.md, sweep.toml, analysis.py)."""
