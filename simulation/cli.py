@@ -142,8 +142,8 @@ def experiment_headline(name: str, numbers: dict) -> list[str]:
 
     try:
         module = importlib.import_module(f"simulation.experiments.{name}.analysis")
-    except ModuleNotFoundError:
-        return []
+    except ModuleNotFoundError:  # a sweep analysed by the sweep machinery
+        return [f"{stem}: {len(v['files'])} tables and plots" for stem, v in numbers.items()]
     return module.headline(numbers) if hasattr(module, "headline") else []
 
 
@@ -292,7 +292,7 @@ def build_parser() -> argparse.ArgumentParser:
         add_sweep_arguments,
     )
 
-    sw = sub.add_parser("sweep", help="run a parameter sweep (experiments/*.toml)")
+    sw = sub.add_parser("sweep", help="run a parameter sweep (experiments/<name>/sweep.toml)")
     add_sweep_arguments(sw)
     sw.set_defaults(func=cmd_sweep)
 

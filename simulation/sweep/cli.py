@@ -20,7 +20,7 @@ __all__ = [
 
 
 def add_sweep_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("file", help="sweep file, e.g. experiments/saturation.toml")
+    p.add_argument("file", help="sweep file, e.g. experiments/saturation/sweep.toml")
     p.add_argument("--out", help="output folder (default: results/sweeps/<sweep name>)")
     p.add_argument(
         "--workers",

@@ -1,6 +1,6 @@
 """The sweep file: what to vary, how, how often and what to keep.
 
-A sweep file is TOML (``experiments/*.toml``; the format is in ``docs/SWEEPS.md``)::
+A sweep file is TOML (``experiments/<name>/sweep.toml``; the format is in ``docs/SWEEPS.md``)::
 
     name = "saturation"
     question = "What happens to return per dollar when every brand goes micro?"
