@@ -87,6 +87,13 @@ def run_report(s: dict) -> str:
             f"{money(s['budget_unspent_by_strategy'][k])}"
             for k in STRATEGIES
         ),
+        *(
+            f"note: {k} brands bought no influencer post (none cleared the hurdle); their sales "
+            "per $ are from their own posts alone"
+            for k in STRATEGIES
+            if s["return_per_dollar_by_strategy"][k] is None
+            and s["sales_per_dollar_by_strategy"][k] is not None
+        ),
         f"customers won: {s['customers']:,.0f} people; adopted share {s['adopted_share_end']:.1%}; "
         f"follower retention {ratio(s['follower_retention'])}; people who unfollowed someone "
         f"{s['unfollowed_share']:.1%}",
