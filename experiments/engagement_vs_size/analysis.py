@@ -1,0 +1,236 @@
+"""Engagement against audience size (force 1), beside Markerly 2016's rates by follower range.
+
+Question: does engagement per follower fall with follower count as Markerly's about 2M
+Instagram accounts show (8%, 4%, 2.4%, 1.7% by range, roughly ``followers^-0.18``), and by how
+much do micro accounts out-engage celebrities (2x to 5x)?
+
+Conditions (``sweep.toml``): R replications of the experiments' market (the calibrated
+baseline at 40,000 simulated followers, 365 days), one condition.
+
+Per run (:func:`tables`): each influencer's pooled engagement rate over the run (engagements
+over follower-posts) against its audience at the start; rates pooled by Markerly's ranges;
+the micro / celebrity ratio of pooled tier rates. Per replication (:func:`analyze`): a
+least-squares slope of log rate on log followers, over influencers and over the four ranges
+at their geometric midpoints. Means and 95% intervals over replications.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from simulation.calibration import MARKERLY, engagement_by_bucket
+from simulation.config import TIERS
+from simulation.experiment import save_figure, save_table
+from simulation.sweep.analysis import mean_ci, summarise
+from simulation.sweep.store import read_table
+
+#: Geometric midpoints of Markerly's ranges (the first from 100 followers), for range slopes.
+MIDPOINTS = np.array([np.sqrt(max(lo, 100) * hi) for (lo, hi), _ in MARKERLY])
+#: Markerly's reference in the figures: a colour of neither a tier nor a strategy.
+MARKERLY_COLOR = "#8c510a"
+
+_COLS = [
+    "influencer",
+    "tier",
+    "followers_start",
+    "engagement_rate",
+    "engagements",
+    "follower_posts",
+]
+
+
+def tables(res, _snapshots) -> dict[str, pd.DataFrame]:
+    """Every influencer's engagement, the pooled rate by Markerly's ranges, and the micro /
+    celebrity ratio of a run."""
+    inf = res.influencers[_COLS].copy()
+    inf["tier"] = inf["tier"].astype(str)
+    buckets = engagement_by_bucket(res.influencers)
+    return {
+        "influencers": inf,
+        "ranges": pd.DataFrame({"range": list(buckets), "rate": list(buckets.values())}),
+        "ratio": pd.DataFrame(
+            {"micro_to_celebrity": [float(res.summary["micro_to_celebrity_engagement"])]}
+        ),
+    }
+
+
+def _slope(inf: pd.DataFrame) -> float:
+    ok = (
+        (inf["followers_start"] > 0)
+        & np.isfinite(inf["engagement_rate"])
+        & (inf["engagement_rate"] > 0)
+    )
+    x = np.log(inf.loc[ok, "followers_start"].to_numpy())
+    y = np.log(inf.loc[ok, "engagement_rate"].to_numpy())
+    return float(np.polyfit(x, y, 1)[0]) if x.size > 2 else float("nan")
+
+
+def _range_slope(rates: np.ndarray) -> float:
+    """Slope of log rate on log midpoint over the ranges that have accounts."""
+    ok = np.isfinite(rates) & (rates > 0)
+    if ok.sum() < 2:
+        return float("nan")
+    return float(np.polyfit(np.log(MIDPOINTS[ok]), np.log(rates[ok]), 1)[0])
+
+
+def analyze(sweeps: dict[str, Path], out: Path) -> dict:
+    """Figures and tables of the finished sweep; returns the headline numbers."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    folder = sweeps["sweep"]
+    inf = read_table(folder, "influencers")
+    save_table(inf.drop(columns=["point", "market"]), out, "influencers")
+    ranges = read_table(folder, "ranges")
+    ratio_runs = read_table(folder, "ratio")
+    r = int(ratio_runs["replicate"].nunique())
+
+    order = [f"{lo:g}-{hi:g}" for (lo, hi), _ in MARKERLY]
+    by_range = summarise(ranges, ["range"], "rate")
+    by_range["order"] = by_range["range"].map(order.index)
+    by_range = by_range.sort_values("order").drop(columns="order").reset_index(drop=True)
+    by_range["markerly"] = by_range["range"].map(
+        dict(zip(order, (t for _, t in MARKERLY), strict=True))
+    )
+    by_range["model_over_markerly"] = by_range["mean"] / by_range["markerly"]
+    save_table(by_range, out, "engagement_by_range")
+
+    per_rep = ratio_runs[["replicate", "seed", "micro_to_celebrity"]].copy()
+    slopes = {k: _slope(g) for k, g in inf.groupby("replicate", sort=True)}
+    per_rep["slope"] = per_rep["replicate"].map(slopes)
+    save_table(per_rep, out, "per_replicate")
+    range_slopes = [
+        _range_slope(g.set_index("range")["rate"].reindex(order).to_numpy(dtype=float))
+        for _, g in ranges.groupby("replicate", sort=True)
+    ]
+    ratio = mean_ci(per_rep["micro_to_celebrity"])
+    slope = mean_ci(per_rep["slope"])
+    range_slope = mean_ci(range_slopes)
+    markerly_slope = _range_slope(np.array([t for _, t in MARKERLY]))
+
+    # figure 1: log-log scatter of influencers with the pooled rate by range
+    tier_colors = _tier_colors()
+    fig, ax = plt.subplots(figsize=(7.5, 5))
+    rep0 = inf[inf["replicate"] == inf["replicate"].min()]
+    for tier in TIERS:
+        g = rep0[rep0["tier"] == tier]
+        if g.empty:
+            continue
+        ax.scatter(
+            g["followers_start"],
+            g["engagement_rate"],
+            s=12,
+            alpha=0.6,
+            color=tier_colors[tier],
+            label=f"{tier} (replicate 0)",
+        )
+    for ((lo, hi), target), (_, row) in zip(MARKERLY, by_range.iterrows(), strict=True):
+        lo = max(lo, 100)
+        first = lo == 100
+        ax.hlines(
+            target,
+            lo,
+            hi,
+            colors=MARKERLY_COLOR,
+            lw=2.5,
+            ls="--",
+            label="Markerly 2016" if first else None,
+        )
+        ax.hlines(
+            row["mean"],
+            lo,
+            hi,
+            colors="black",
+            lw=2,
+            label=f"model, pooled by range (mean of {r})" if first else None,
+        )
+        ax.fill_between([lo, hi], row["ci_low"], row["ci_high"], color="black", alpha=0.2, lw=0)
+    xs = np.logspace(2, 7, 20)
+    mk = np.log([t for _, t in MARKERLY])
+    a = mk.mean() + 0.18 * np.log(MIDPOINTS).mean()
+    ax.plot(
+        xs,
+        np.exp(a) * xs**-0.18,
+        ls=":",
+        color=MARKERLY_COLOR,
+        label="followers$^{-0.18}$ (fit to Markerly)",
+    )
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("followers at the start of the run")
+    ax.set_ylabel("engagements per follower per post (pooled over the run)")
+    ax.set_title(
+        f"log-log slope over influencers {slope[0]:.3f} [{slope[1]:.3f}, {slope[2]:.3f}]; "
+        f"over the ranges {range_slope[0]:.3f} (Markerly {markerly_slope:.3f});\n"
+        f"micro / celebrity engagement {ratio[0]:.2f}x [{ratio[1]:.2f}, {ratio[2]:.2f}] "
+        f"(mean [95% CI] of {r} replications)",
+        fontsize=10,
+    )
+    ax.legend(fontsize=7, loc="lower left")
+    ax.grid(True, which="major", alpha=0.3)
+    save_figure(fig, out, "engagement_vs_size")
+
+    # figure 2: pooled rate by range beside Markerly's
+    fig, ax = plt.subplots(figsize=(6.5, 4))
+    x = np.arange(len(by_range))
+    ax.bar(x - 0.2, by_range["markerly"], 0.4, color=MARKERLY_COLOR, label="Markerly 2016")
+    ax.bar(
+        x + 0.2,
+        by_range["mean"],
+        0.4,
+        color="0.4",
+        yerr=[by_range["mean"] - by_range["ci_low"], by_range["ci_high"] - by_range["mean"]],
+        capsize=4,
+        label=f"model (mean, 95% CI, R={r})",
+    )
+    ax.set_xticks(x, ["<1k", "1k-10k", "10k-100k", "100k-10M"])
+    ax.set_xlabel("followers")
+    ax.set_ylabel("engagement rate per follower per post")
+    ax.legend(fontsize=8)
+    ax.set_title("Pooled engagement rate by Markerly's follower ranges", fontsize=10)
+    save_figure(fig, out, "engagement_by_range")
+
+    return {
+        "micro_to_celebrity": {"mean": ratio[0], "ci": [ratio[1], ratio[2]]},
+        "slope_log_rate_log_followers": {"mean": slope[0], "ci": [slope[1], slope[2]]},
+        "slope_by_range": {"mean": range_slope[0], "ci": [range_slope[1], range_slope[2]]},
+        "markerly_slope_by_range": markerly_slope,
+        "by_range": by_range.to_dict(orient="records"),
+    }
+
+
+def _tier_colors() -> dict[str, str]:
+    """One colour per tier, the page's (simulation.app.charts)."""
+    from simulation.app.charts import TIER_COLORS
+
+    return TIER_COLORS
+
+
+def headline(numbers: dict) -> list[str]:
+    """What the experiment says, in lines for the terminal."""
+
+    def est(d: dict, fmt: str) -> str:
+        return f"{d['mean']:{fmt}} [{d['ci'][0]:{fmt}}, {d['ci'][1]:{fmt}}]"
+
+    rates = "  ".join(
+        f"{r['range']}: {_pct(r['mean'])} (Markerly {r['markerly']:.1%})"
+        for r in numbers["by_range"]
+    )
+    return [
+        f"engagement by follower range: {rates}",
+        f"slope of log rate on log followers over the ranges "
+        f"{est(numbers['slope_by_range'], '.3f')} (Markerly "
+        f"{numbers['markerly_slope_by_range']:.3f}); over influencers "
+        f"{est(numbers['slope_log_rate_log_followers'], '.3f')}",
+        f"micro / celebrity engagement {est(numbers['micro_to_celebrity'], '.2f')}x "
+        "(published 2x-5x)",
+    ]
+
+
+def _pct(x: float) -> str:
+    return f"{x:.2%}" if np.isfinite(x) else "none"
