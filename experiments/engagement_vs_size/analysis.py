@@ -85,7 +85,7 @@ def analyze(sweeps: dict[str, Path], out: Path) -> dict:
 
     folder = sweeps["sweep"]
     inf = read_table(folder, "influencers")
-    save_table(inf.drop(columns=["point", "market"]), out, "influencers")
+    save_table(inf.drop(columns=["point"]), out, "influencers")
     ranges = read_table(folder, "ranges")
     ratio_runs = read_table(folder, "ratio")
     r = int(ratio_runs["replicate"].nunique())

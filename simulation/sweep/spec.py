@@ -619,7 +619,9 @@ def sweep_from_dict(
     bundles = _parse_bundles(data.get("bundles"), cfg)
     if bundles and kind != "grid":
         raise SweepError(f"bundles: only in a grid design (design.kind is {kind!r})")
-    factors = (*bundles, *_parse_factors(data.get("factors"), cfg, allow_empty=bool(bundles)))
+    # a grid may have no factor at all: one condition, replicated
+    one_condition = bool(bundles) or kind == "grid"
+    factors = (*bundles, *_parse_factors(data.get("factors"), cfg, allow_empty=one_condition))
     design = _parse_design(data.get("design", {}), factors)
     outcomes = _parse_outcomes(data.get("outcomes"), steps, {f.column for f in factors}, cfg)
     graph_file = _graph_file(cfg)
