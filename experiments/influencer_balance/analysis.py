@@ -1,0 +1,201 @@
+"""Deals taken against long-run income: does taking too few or too many deals lose?
+
+Question: an influencer who takes few deals earns little; one who takes many makes its account
+commercial, loses followers' trust, engagement and followers, and with them its price. Is
+long-run income an inverted U in the deal load (Fainmesser & Galeotti 2021: influencers trade
+endorsement revenue against audience engagement), and where do influencers choose to be?
+
+Conditions (``sweep.toml``): the experiments' market, two years, with the deal load forced:
+every micro influencer takes exactly k sponsored posts a period (``influencers.sponsored_cap``
+k and ``lookahead`` 0, so each takes every offer up to k), k from 0 to 8, under demand that
+always exceeds it (40 brands, all buying micro accounts through the platform, their whole
+budget, whatever the return), at the default follower sensitivity (1) and at a sensitive
+population (4); R replications on common seeds. ``chosen.toml``: the experiments' baseline
+market on the same seeds and days, where micro influencers choose their load (their
+``capacity``, set by :func:`simulation.mechanisms.sponsorship_value`).
+
+Income is counted at the recognition price of each post (its followers and engagement at the
+time: ``income_at_list``), so the demand multiplier, which the forced excess demand drives up,
+does not enter: what remains is what the load does to the account. Per micro influencer
+(:func:`tables`): income per period in year 2 (from the snapshot at the middle of the run), in
+units of its recognition price at the start, and follower retention; means over accounts, then
+mean and 95% interval over replications. The turn is tested paired by replicate: income at the
+peak load minus income at the largest load.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from simulation.experiment import save_figure, save_table
+from simulation.mechanisms import recognition_price
+from simulation.sweep.analysis import mean_ci, summarise
+from simulation.sweep.store import read_table
+
+FACTORS = {"population__sensitivity_mean": "sensitivity", "influencers__sponsored_cap": "load"}
+OUTCOMES = ("income_per_period_year2", "retention", "commercial_share", "deals")
+#: line colours of the two follower sensitivities (neither a tier nor a strategy)
+SENSITIVITY_COLORS = ("C0", "C3")
+
+
+def _middle(cfg) -> list[int]:
+    """The snapshot day: the end of the first half of the run (year 1 of two)."""
+    return [cfg.run.steps // 2]
+
+
+def tables(res, snapshots) -> dict[str, pd.DataFrame]:
+    """One row per influencer of a forced run: deals, retention, commercial share and income
+    per period in the second half of the run, in units of its recognition price at the
+    start."""
+    inf = res.influencers
+    cfg = res.config.influencers
+    day = min(snapshots)
+    periods = (res.config.run.steps - day) / res.config.run.period
+    mid = snapshots[day]["list_income"]
+    p0 = recognition_price(
+        inf["followers_start"].to_numpy(),
+        1.0,
+        cfg.price_per_k,
+        cfg.price_exponent,
+        cfg.price_quality_elasticity,
+    )
+    out = inf[["influencer", "tier", "capacity", "deals", "retention", "commercial_share"]].copy()
+    out["income_per_period_year2"] = (inf["income_at_list"].to_numpy() - mid) / p0 / periods
+    return {"influencers": out}
+
+
+tables.snapshot_days = _middle
+
+
+def chosen(res, _snapshots) -> dict[str, pd.DataFrame]:
+    """The load (capacity) and authenticity of each micro influencer of a baseline run."""
+    inf = res.influencers
+    return {"chosen_loads": inf.loc[inf["tier"] == "micro", ["capacity", "authenticity"]].copy()}
+
+
+def analyze(sweeps: dict[str, Path], out: Path) -> dict:
+    """Figures and tables of the finished sweeps; returns the headline numbers."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from simulation.app.charts import TIER_COLORS
+
+    inf = read_table(sweeps["sweep"], "influencers").rename(columns=FACTORS)
+    save_table(inf.drop(columns="point"), out, "influencers")
+    micro = inf[inf["tier"] == "micro"]
+    per_rep = (
+        micro.groupby(["sensitivity", "load", "replicate"])[list(OUTCOMES)].mean().reset_index()
+    )
+    table = None
+    for o in OUTCOMES:
+        s = summarise(per_rep, ["sensitivity", "load"], o).rename(
+            columns={"mean": o, "ci_low": f"{o}_lo", "ci_high": f"{o}_hi"}
+        )
+        s = s.drop(columns="n") if table is not None else s
+        table = s if table is None else table.merge(s, on=["sensitivity", "load"])
+    save_table(table, out, "income_by_load")
+
+    # where influencers choose to be in the (unforced) market
+    chosen_loads = read_table(sweeps["chosen"], "chosen_loads").drop(columns=["point", "market"])
+    save_table(chosen_loads, out, "chosen_loads")
+    choice = {
+        "mean_capacity": float(chosen_loads["capacity"].mean()),
+        "share_by_capacity": {
+            int(k): float(v)
+            for k, v in chosen_loads["capacity"].value_counts(normalize=True).items()
+        },
+    }
+
+    peaks = {}
+    for s, g in table.groupby("sensitivity"):
+        g = g.sort_values("load")
+        best = g.loc[g["income_per_period_year2"].idxmax()]
+        top = float(g["load"].max())
+        peaks[float(s)] = {
+            "peak_load": float(best["load"]),
+            "peak_income": float(best["income_per_period_year2"]),
+            "income_at_max_load": float(g.loc[g["load"] == top, "income_per_period_year2"].iloc[0]),
+            "inverted_u": bool(best["load"] < top and best["load"] > g["load"].min()),
+        }
+    # paired test of the turn: income at the peak minus income at the largest load
+    turn = {}
+    for s, g in per_rep.groupby("sensitivity"):
+        w = g.pivot(index="replicate", columns="load", values="income_per_period_year2")
+        p = int(peaks[float(s)]["peak_load"])
+        m, lo, hi = mean_ci(w[p] - w[w.columns.max()])
+        turn[float(s)] = {"peak_minus_max_load": m, "ci": [lo, hi]}
+
+    r = int(per_rep["replicate"].nunique())
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4.5))
+    ax = axes[0]
+    for (s, g), color in zip(table.groupby("sensitivity"), SENSITIVITY_COLORS, strict=False):
+        g = g.sort_values("load")
+        ax.errorbar(
+            g["load"],
+            g["income_per_period_year2"],
+            yerr=[
+                g["income_per_period_year2"] - g["income_per_period_year2_lo"],
+                g["income_per_period_year2_hi"] - g["income_per_period_year2"],
+            ],
+            marker="o",
+            capsize=3,
+            color=color,
+            label=f"follower sensitivity {s:g}",
+        )
+    xs = np.array(sorted(table["load"].unique()), dtype=float)
+    ax.plot(xs, xs, color="0.6", ls=":", label="k posts at the starting price (no loss)")
+    ax.axvline(
+        choice["mean_capacity"],
+        color=TIER_COLORS["micro"],
+        ls="--",
+        lw=1,
+        label=f"mean load chosen in the baseline ({choice['mean_capacity']:.1f})",
+    )
+    ax.set_xlabel("sponsored posts a period (forced deal load)")
+    ax.set_ylabel("income a period in year 2 / starting price")
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3)
+    ax.set_title("Long-run income against the deal load (micro accounts)", fontsize=9)
+    ax = axes[1]
+    for (s, g), color in zip(table.groupby("sensitivity"), SENSITIVITY_COLORS, strict=False):
+        g = g.sort_values("load")
+        ax.plot(g["load"], g["retention"], marker="o", color=color, label=f"sensitivity {s:g}")
+    ax.set_xlabel("sponsored posts a period (forced deal load)")
+    ax.set_ylabel("followers at the end / at the start")
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3)
+    ax.set_title("Follower retention", fontsize=9)
+    fig.suptitle(f"Deal load against long-run income (mean, 95% CI over R={r})", fontsize=10)
+    save_figure(fig, out, "influencer_balance")
+
+    return {
+        "income_by_load": table.to_dict(orient="records"),
+        "peaks": peaks,
+        "turn": turn,
+        "chosen": choice,
+    }
+
+
+def headline(numbers: dict) -> list[str]:
+    """What the experiment says, in lines for the terminal."""
+    lines = []
+    for s, p in sorted(numbers["peaks"].items(), key=lambda kv: float(kv[0])):
+        t = numbers["turn"].get(s) or numbers["turn"].get(str(s), {})
+        lo, hi = t.get("ci", [float("nan")] * 2)
+        lines.append(
+            f"sensitivity {float(s):g}: income peaks at {p['peak_load']:g} posts a period "
+            f"({p['peak_income']:.2f} starting prices), {p['income_at_max_load']:.2f} at the "
+            f"largest load; peak - largest {t.get('peak_minus_max_load', float('nan')):+.2f} "
+            f"[{lo:.2f}, {hi:.2f}]" + ("" if p["inverted_u"] else " (no inverted U)")
+        )
+    c = numbers["chosen"]
+    shares = ", ".join(
+        f"{k}: {v:.0%}" for k, v in sorted(c["share_by_capacity"].items(), key=lambda kv: -kv[1])
+    )
+    lines.append(f"loads chosen in the baseline: mean {c['mean_capacity']:.2f} ({shares})")
+    return lines
