@@ -101,7 +101,7 @@ def analyze(sweeps: dict[str, Path], out: Path) -> dict:
     save_table(table, out, "income_by_load")
 
     # where influencers choose to be in the (unforced) market
-    chosen_loads = read_table(sweeps["chosen"], "chosen_loads").drop(columns=["point", "market"])
+    chosen_loads = read_table(sweeps["chosen"], "chosen_loads").drop(columns=["point"])
     save_table(chosen_loads, out, "chosen_loads")
     choice = {
         "mean_capacity": float(chosen_loads["capacity"].mean()),
