@@ -1,0 +1,200 @@
+"""Saturation: the market-wide share of sponsored content against engagement and conversion
+(force 6); the tune-out point.
+
+Question: as sponsored posts become a larger share of the whole feed, how much less do
+followers engage with them and buy through them, and where is the tune-out point?
+
+Conditions (``sweep.toml``): the experiments' market with the sponsored share set by the
+number of brands: 5 to 120 brands that spend their whole budget on influencers whatever the
+return (``brands.hurdle`` 0, ``own_share`` 0, a fixed split) and influencers that take every
+offer up to 12 posts a period (``influencers.lookahead`` 0: myopic), so that the market-wide
+sponsored share spans about 4% to 34% of posts. Two variants (the bundle ``variant``): the
+full model, and "fatigue only" (trust erosion and the off-topic penalty off), which isolates
+tune-out (ad fatigue) from lost trust. R replications each on common seeds, 365 days.
+
+Per run (:func:`tables`), over days 91-365 (after the first three periods): per sponsored
+impression (a follower who saw a sponsored post), the engagement rate and the conversion rate;
+mean ad fatigue; and the market's total sponsored engagements per day. The analysis divides
+the rates by the smallest market of the same variant and replicate, and gives means and 95%
+CIs over replications. The tune-out point is the sponsored share at which the engagement per
+sponsored impression has fallen by half, interpolated on the replication means.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from simulation.experiment import save_figure, save_table
+from simulation.sweep.analysis import summarise
+from simulation.sweep.store import read_manifest, read_table
+
+#: Days before this one are left out (deals and fatigue build up over the first periods).
+FROM_DAY = 91
+FACTORS = {"brands__n_brands": "n_brands"}
+OUTCOMES = [
+    "sponsored_share",
+    "relative_engagement",
+    "relative_conversion",
+    "engagement_per_impression",
+    "conversion_per_impression",
+    "mean_fatigue",
+    "mean_trust",
+    "sponsored_engagements_per_day",
+    "return_per_dollar",
+]
+#: One colour per variant (variants are neither tiers nor strategies).
+VARIANT_COLORS = {"fatigue only": "C3", "full model": "C0"}
+
+
+def tables(res, _snapshots) -> dict[str, pd.DataFrame]:
+    """One row per run: sponsored share, engagement and conversion per sponsored impression,
+    fatigue and trust over days 91 on (the whole run if it is shorter)."""
+    ts = res.timeseries
+    ts = ts[ts["step"] >= FROM_DAY] if len(ts) > FROM_DAY else ts
+    imp = ts["impressions"].sum()
+    row = {
+        "sponsored_share": float(ts["sponsored_posts"].sum() / max(ts["posts"].sum(), 1)),
+        "engagement_per_impression": float(ts["engagements"].sum() / imp) if imp else np.nan,
+        "conversion_per_impression": float(ts["customers"].sum() / imp) if imp else np.nan,
+        "mean_fatigue": float(ts["mean_fatigue"].mean()),
+        "mean_trust": float(ts["mean_trust"].mean()),
+        "sponsored_engagements_per_day": float(ts["engagements"].mean()),
+        "organic_engagement_rate": float(ts["organic_engagement_rate"].mean()),
+        "return_per_dollar": float(res.summary["return_per_dollar"]),
+    }
+    return {"market": pd.DataFrame([row])}
+
+
+def _tune_out_point(g: pd.DataFrame) -> float | None:
+    """Sponsored share where relative engagement per impression crosses 0.5 (linear)."""
+    g = g.sort_values("sponsored_share")
+    x, y = g["sponsored_share"].to_numpy(), g["relative_engagement"].to_numpy()
+    for i in range(1, len(x)):
+        if y[i] < 0.5 <= y[i - 1]:
+            return float(x[i - 1] + (0.5 - y[i - 1]) * (x[i] - x[i - 1]) / (y[i] - y[i - 1]))
+    return None
+
+
+def analyze(sweeps: dict[str, Path], out: Path) -> dict:
+    """Figures and tables of the finished sweep; returns the headline numbers."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    df = read_table(sweeps["sweep"], "market").rename(columns=FACTORS).drop(columns="point")
+    smallest = int(df["n_brands"].min())
+    # relative to the smallest market of the same variant and replicate
+    base = df[df["n_brands"] == smallest].set_index(["variant", "replicate"])
+    key = pd.MultiIndex.from_frame(df[["variant", "replicate"]])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for col, rel in (
+            ("engagement_per_impression", "relative_engagement"),
+            ("conversion_per_impression", "relative_conversion"),
+        ):
+            df[rel] = df[col].to_numpy() / base[col].reindex(key).to_numpy()
+    save_table(df, out, "runs")
+    table = None
+    for o in OUTCOMES:
+        s = (
+            summarise(df, ["variant", "n_brands"], o)
+            .rename(columns={"mean": o, "ci_low": f"{o}_lo", "ci_high": f"{o}_hi"})
+            .drop(columns="n")
+        )
+        table = s if table is None else table.merge(s, on=["variant", "n_brands"])
+    save_table(table, out, "by_market")
+    points = {v: _tune_out_point(g) for v, g in table.groupby("variant")}
+    # where the market's total engagement with sponsored posts peaks
+    peaks = {
+        v: {
+            "n_brands": int(g.loc[g["sponsored_engagements_per_day"].idxmax(), "n_brands"]),
+            "sponsored_share": float(
+                g.loc[g["sponsored_engagements_per_day"].idxmax(), "sponsored_share"]
+            ),
+        }
+        for v, g in table.groupby("variant")
+    }
+
+    steps = int(read_manifest(sweeps["sweep"])["sweep"]["steps"])
+    days = f"days {FROM_DAY}-{steps}" if steps > FROM_DAY else f"days 1-{steps}"
+    fig, axes = plt.subplots(2, 2, figsize=(10, 7.5), sharex=True)
+    panels = [
+        (
+            "relative_engagement",
+            f"engagement per sponsored impression\n(relative to {smallest} brands)",
+        ),
+        (
+            "relative_conversion",
+            f"conversion per sponsored impression\n(relative to {smallest} brands)",
+        ),
+        ("mean_fatigue", "mean ad fatigue of followers"),
+        (
+            "sponsored_engagements_per_day",
+            "engagements with sponsored posts per day\n(whole market, people)",
+        ),
+    ]
+    for ax, (col, label) in zip(axes.flat, panels, strict=True):
+        for v, g in table.groupby("variant"):
+            g = g.sort_values("sponsored_share")
+            color = VARIANT_COLORS.get(v)
+            ax.errorbar(
+                g["sponsored_share"],
+                g[col],
+                xerr=[
+                    g["sponsored_share"] - g["sponsored_share_lo"],
+                    g["sponsored_share_hi"] - g["sponsored_share"],
+                ],
+                yerr=[g[col] - g[f"{col}_lo"], g[f"{col}_hi"] - g[col]],
+                marker="o",
+                ms=4,
+                capsize=3,
+                color=color,
+                label=v,
+            )
+            if col == "relative_engagement" and points.get(v) is not None:
+                ax.axvline(points[v], color=color, ls=":", lw=1)
+        ax.set_ylabel(label, fontsize=9)
+        ax.grid(alpha=0.3)
+    for ax in axes[1]:
+        ax.set_xlabel(f"market-wide sponsored share of posts ({days})")
+    axes[0, 0].axhline(0.5, color="0.5", lw=0.8, ls=":")
+    axes[0, 0].legend(fontsize=8)
+    txt = "; ".join(
+        f"{v}: {p:.1%}" if p is not None else f"{v}: not reached" for v, p in points.items()
+    )
+    r = int(df["replicate"].nunique())
+    fig.suptitle(
+        f"Tune-out: sponsored content loses its audience as it fills the feed "
+        f"(mean, 95% CI, R={r})\nhalf-engagement point: {txt}",
+        fontsize=10,
+    )
+    fig.subplots_adjust(wspace=0.32)
+    save_figure(fig, out, "tune_out")
+
+    return {
+        "tune_out_point": points,
+        "total_engagement_peak": peaks,
+        "by_market": table.to_dict(orient="records"),
+    }
+
+
+def headline(numbers: dict) -> list[str]:
+    """What the experiment says, in lines for the terminal."""
+    lines = []
+    by: dict[str, list[dict]] = {}
+    for row in numbers["by_market"]:
+        by.setdefault(row["variant"], []).append(row)
+    for v, rows in by.items():
+        rows = sorted(rows, key=lambda x: x["n_brands"])
+        lo, hi = rows[0], rows[-1]
+        p = numbers["tune_out_point"].get(v)
+        lines.append(
+            f"{v}: engagement per sponsored impression {hi['relative_engagement']:.2f} of the "
+            f"{lo['n_brands']}-brand level at {hi['sponsored_share']:.1%} sponsored share "
+            f"({hi['n_brands']} brands); half-engagement point: "
+            + ("not reached" if p is None else f"{p:.1%}")
+        )
+    return lines
