@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from simulation.experiment import save_figure, save_table
-from simulation.sweep.analysis import mean_ci, summarise
+from simulation.sweep.analysis import mean_ci, summarise, summarise_wide
 from simulation.sweep.store import read_manifest, read_table
 
 WINDOW = 90
@@ -84,14 +84,7 @@ def analyze(sweeps: dict[str, Path], out: Path) -> dict:
     per_rep["influencer_share_of_customers"] = per_rep["customers"] / (
         per_rep["customers"] + per_rep["customers_own"]
     )
-    table = None
-    for o in [*cols, "influencer_share_of_customers"]:
-        s = (
-            summarise(per_rep, ["arm", "period"], o)
-            .rename(columns={"mean": o, "ci_low": f"{o}_lo", "ci_high": f"{o}_hi"})
-            .drop(columns="n")
-        )
-        table = s if table is None else table.merge(s, on=["arm", "period"])
+    table = summarise_wide(per_rep, ["arm", "period"], [*cols, "influencer_share_of_customers"])
     save_table(table, out, "before_after")
     # effect of the demotion: treated minus control after the change (paired by replicate)
     after = per_rep[per_rep["period"] == "after"].pivot(index="replicate", columns="arm")

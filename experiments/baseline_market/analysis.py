@@ -27,7 +27,7 @@ import pandas as pd
 from simulation.config import TIERS
 from simulation.experiment import save_figure, save_table
 from simulation.state import STRATEGIES
-from simulation.sweep.analysis import summarise
+from simulation.sweep.analysis import summarise_wide
 from simulation.sweep.store import read_table
 
 FACTORS = {"population__n_followers": "n_followers"}
@@ -70,14 +70,7 @@ def analyze(sweeps: dict[str, Path], out: Path) -> dict:
     df = read_table(sweeps["sweep"], "market").rename(columns=FACTORS).drop(columns="point")
     save_table(df, out, "runs")
     outcomes = [c for c in df.columns if c not in ("n_followers", "replicate", "seed")]
-    table = None
-    for o in outcomes:
-        s = (
-            summarise(df, ["n_followers"], o)
-            .rename(columns={"mean": o, "ci_low": f"{o}_lo", "ci_high": f"{o}_hi"})
-            .drop(columns="n")
-        )
-        table = s if table is None else table.merge(s, on=["n_followers"])
+    table = summarise_wide(df, ["n_followers"], outcomes)
     save_table(table, out, "by_population")
 
     sizes = sorted(int(n) for n in table["n_followers"])

@@ -32,7 +32,7 @@ import pandas as pd
 
 from simulation.experiment import save_figure, save_table
 from simulation.mechanisms import recognition_price
-from simulation.sweep.analysis import mean_ci, summarise
+from simulation.sweep.analysis import mean_ci, summarise_wide
 from simulation.sweep.store import read_table
 
 FACTORS = {"population__sensitivity_mean": "sensitivity", "influencers__sponsored_cap": "load"}
@@ -91,13 +91,7 @@ def analyze(sweeps: dict[str, Path], out: Path) -> dict:
     per_rep = (
         micro.groupby(["sensitivity", "load", "replicate"])[list(OUTCOMES)].mean().reset_index()
     )
-    table = None
-    for o in OUTCOMES:
-        s = summarise(per_rep, ["sensitivity", "load"], o).rename(
-            columns={"mean": o, "ci_low": f"{o}_lo", "ci_high": f"{o}_hi"}
-        )
-        s = s.drop(columns="n") if table is not None else s
-        table = s if table is None else table.merge(s, on=["sensitivity", "load"])
+    table = summarise_wide(per_rep, ["sensitivity", "load"], OUTCOMES, keep_n=True)
     save_table(table, out, "income_by_load")
 
     # where influencers choose to be in the (unforced) market

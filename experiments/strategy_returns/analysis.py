@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from simulation.experiment import save_figure, save_table
-from simulation.sweep.analysis import summarise
+from simulation.sweep.analysis import summarise, summarise_wide
 from simulation.sweep.store import read_table
 
 STRATEGIES = ("micro", "mixed", "celebrity")
@@ -62,14 +62,8 @@ def analyze(sweeps: dict[str, Path], out: Path) -> dict:
     df["platform"] = df["platform"].astype(bool)
     save_table(df.drop(columns="point"), out, "runs")
     keys = ["platform", "overhead", "strategy"]
-    table = None
-    for o in ("sales_per_dollar", "emv_per_dollar", "overhead_share", "deals_per_brand"):
-        s = (
-            summarise(df, keys, o)
-            .rename(columns={"mean": o, "ci_low": f"{o}_lo", "ci_high": f"{o}_hi"})
-            .drop(columns="n")
-        )
-        table = s if table is None else table.merge(s, on=keys)
+    outcomes = ("sales_per_dollar", "emv_per_dollar", "overhead_share", "deals_per_brand")
+    table = summarise_wide(df, keys, outcomes)
     save_table(table, out, "returns_by_strategy")
 
     # paired differences micro - celebrity (same replicate, same seed), per condition

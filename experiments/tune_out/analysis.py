@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from simulation.experiment import save_figure, save_table
-from simulation.sweep.analysis import summarise
+from simulation.sweep.analysis import summarise_wide
 from simulation.sweep.store import read_manifest, read_table
 
 #: Days before this one are left out (deals and fatigue build up over the first periods).
@@ -97,14 +97,7 @@ def analyze(sweeps: dict[str, Path], out: Path) -> dict:
         ):
             df[rel] = df[col].to_numpy() / base[col].reindex(key).to_numpy()
     save_table(df, out, "runs")
-    table = None
-    for o in OUTCOMES:
-        s = (
-            summarise(df, ["variant", "n_brands"], o)
-            .rename(columns={"mean": o, "ci_low": f"{o}_lo", "ci_high": f"{o}_hi"})
-            .drop(columns="n")
-        )
-        table = s if table is None else table.merge(s, on=["variant", "n_brands"])
+    table = summarise_wide(df, ["variant", "n_brands"], OUTCOMES)
     save_table(table, out, "by_market")
     points = {v: _tune_out_point(g) for v, g in table.groupby("variant")}
     # where the market's total engagement with sponsored posts peaks

@@ -48,6 +48,7 @@ __all__ = [
     "point_stats",
     "sensitivity",
     "summarise",
+    "summarise_wide",
     "t_half_width",
 ]
 
@@ -95,6 +96,21 @@ def summarise(df: pd.DataFrame, by: list[str], value: str) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
+
+
+def summarise_wide(df: pd.DataFrame, by: list[str], values, keep_n: bool = False) -> pd.DataFrame:
+    """:func:`summarise` of several ``values`` side by side: per group of ``by``, columns
+    ``<value>``, ``<value>_lo`` and ``<value>_hi`` for each (and ``n``, of the first, with
+    ``keep_n``)."""
+    table = None
+    for i, v in enumerate(values):
+        s = summarise(df, by, v).rename(
+            columns={"mean": v, "ci_low": f"{v}_lo", "ci_high": f"{v}_hi"}
+        )
+        if not (keep_n and i == 0):
+            s = s.drop(columns="n")
+        table = s if table is None else table.merge(s, on=by)
+    return table
 
 
 def point_stats(runs: pd.DataFrame, factors: list[str], outcomes: list[str]) -> pd.DataFrame:
