@@ -7,7 +7,8 @@ writes its row. Brands are ordinary agents with their own books (there are few).
 What each decides, in one sentence each (the formulas are in ``mechanisms.py``):
 
 - a **follower** sees, engages, buys, trusts less or more, unfollows, tires and tells a
-  friend (:meth:`Follower.step`, the reference engine's rule);
+  friend (the rule of one follower's day is :func:`engines.step_follower`; this module
+  only shows a follower's row);
 - an **influencer** takes the offers that pay more than the trust and followers it expects
   to lose (:meth:`Influencer.accept`, with the plan from :func:`plan_influencers`);
 - a **brand** splits its budget over its own posts and the influencer tiers by what has
@@ -34,7 +35,8 @@ class Follower(mesa.Agent):
     """A follower: interests, trust in each account it follows, ad fatigue, susceptibility.
 
     The state is row ``index`` of the follower arrays and the follow edges whose ``src`` is
-    ``index``. :meth:`step` is the reference engine's rule for one follower and one day.
+    ``index``. Its day is :func:`engines.step_follower` (reference engine) or
+    :func:`engines.step_vectorized`; the agent only reads its row.
     """
 
     def __init__(self, model, index: int):
@@ -72,84 +74,6 @@ class Follower(mesa.Agent):
     def adopted(self) -> np.ndarray:
         """Brands whose product this follower has adopted."""
         return np.flatnonzero(self.model.state.adopted[:, self.index])
-
-    def step(self, day) -> None:
-        """One day of this follower (see ``engines`` for the rule order)."""
-        model, st = self.model, self.model.state
-        beh, rng, e, inp, res = model.cfg.behaviour, model.rng, st.edges, day.inp, day.res
-        f = self.index
-        rows = day.order[day.starts[f] : day.starts[f + 1]]
-        rows = rows[st.posted[e.dst[rows]]]
-        u = rng.random(rows.size)
-        rows, u = rows[u < beh.reach], u[u < beh.reach]
-        d = e.dst[rows]
-        spons = st.sponsored[d]
-        trust = e.trust[rows].astype(np.float64)
-        p_eng = mech.engagement_probability(
-            inp.size_term[d], e.fit_mult[rows], trust, inp.fatigue[f], spons
-        )
-        engaged = u < beh.reach * p_eng
-        np.add.at(res.seen, d, 1)
-        np.add.at(res.engaged, d[engaged], 1)
-        np.add.at(res.expected, d, p_eng)
-
-        adopted_now = set()
-        for j, t in zip(d[engaged & spons].tolist(), trust[engaged & spons].tolist(), strict=True):
-            b = int(st.post_brand[j])
-            fit_p = float(st.interest[f, st.category[b]])
-            p_ad = float(mech.adoption_probability(self.susceptibility, t * inp.trust0[j], fit_p))
-            took = rng.random() < p_ad
-            if took and not day.adopted0[b, f] and b not in adopted_now:
-                adopted_now.add(b)
-                day.pairs.append((f, b, j))
-
-        new_trust = mech.trust_update(
-            trust,
-            1.0,
-            ~spons,
-            st.offtopic[d],
-            inp.excess[d],
-            self.sensitivity,
-            beh.trust_rebuild,
-            beh.trust_erosion,
-            beh.offtopic_penalty,
-        )
-        e.trust[rows] = new_trust
-        gone = rng.random(rows.size) < mech.unfollow_probability(
-            new_trust, beh.unfollow_threshold, beh.unfollow_rate
-        )
-        e.active[rows[gone]] = False
-        e.trust[rows[gone]] = 0.0  # an unfollowed edge keeps no trust
-        np.add.at(res.unfollows, d[gone], 1)
-        if gone.any():
-            st.unfollowed[f] = True
-
-        seen_sponsored = int(spons.sum())
-        res.exposures += seen_sponsored
-        st.exposures[f] = mech.exposure_update(st.exposures[f], seen_sponsored, beh.fatigue_decay)
-
-        for j in d[engaged].tolist():
-            if rng.random() < beh.discovery_rate:
-                friend = int(model.ties.random_friend(np.array([f]), rng.random(1))[0])
-                if friend >= 0 and rng.random() < st.interest[friend, st.inf_topic[j]]:
-                    day.new_friend.append(friend)
-                    day.new_j.append(j)
-
-        friends = model.ties.friends(f)
-        for b in range(st.n_brands):
-            if day.adopted0[b, f]:
-                continue
-            external = inp.own_p[b] * st.interest[f, st.category[b]]
-            if beh.wom_q > 0:
-                share = day.adopted0[b, friends].mean() if friends.size else 0.0
-                if rng.random() < mech.adoption_hazard(external, beh.wom_q, share):
-                    day.own[b, f] = True
-            elif external > 0 and rng.random() < external:
-                day.own[b, f] = True
-            if beh.wom_p > 0:
-                for _ in range(int(day.new_adopted0[b, friends].sum())):
-                    if rng.random() < beh.wom_p:
-                        day.wom[b, f] = True
 
 
 # -- influencers ---------------------------------------------------------------------------

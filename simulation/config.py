@@ -78,7 +78,7 @@ class RunConfig:
     engine: str = P(
         "vectorized",
         "Follower engine: 'vectorized' (numpy over arrays) or 'reference' "
-        "(one Follower.step() per agent, the test oracle).",
+        "(engines.step_follower for one follower at a time, the test oracle).",
         choices=("vectorized", "reference"),
     )
     period: int = P(

@@ -101,8 +101,6 @@ class MarketModel(mesa.Model):
         self._brand_list = list(self.brands)
         self._influencer_list = list(self.influencers)
         self._followers: AgentSet | None = None
-        if cfg.run.engine == "reference":
-            _ = self.followers
         k = cfg.population.n_topics
         self.mean_interest = st.interest.mean(axis=0, dtype=np.float64)
         off = np.array(
@@ -132,8 +130,8 @@ class MarketModel(mesa.Model):
     def followers(self) -> AgentSet:
         """Follower agents (views of the follower arrays), created on first use.
 
-        The vectorized engine never needs the objects, so a million-follower run does not
-        pay for them; the reference engine and anyone who asks gets them all.
+        No engine needs the objects (both step the arrays), so a million-follower run does
+        not pay for them; anyone who asks gets them all.
         """
         if self._followers is None:
             self._followers = AgentSet(
