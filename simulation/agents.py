@@ -22,11 +22,7 @@ import mesa
 import numpy as np
 
 from . import mechanisms as mech
-from .config import TIERS
-from .state import CHANNELS, STRATEGIES
-
-#: Index of the celebrity tier in ``TIERS``.
-CELEBRITY = TIERS.index("celebrity")
+from .vocabulary import CELEBRITY, CHANNELS, OWN, STRATEGIES, TIER_CHANNELS, TIERS, tier_channel
 
 __all__ = ["Brand", "Follower", "Influencer", "plan_influencers", "sponsorship_table"]
 
@@ -324,7 +320,7 @@ class Brand(mesa.Agent):
 
     @property
     def influencer_spend(self) -> float:
-        return float(self.spend_by_channel[1:].sum())
+        return float(self.spend_by_channel[TIER_CHANNELS].sum())
 
     @property
     def earned_value(self) -> float:
@@ -332,8 +328,8 @@ class Brand(mesa.Agent):
         b = self.model.cfg.brands
         return float(
             mech.earned_media_value(
-                self.impressions[1:].sum(),
-                self.engagements[1:].sum(),
+                self.impressions[TIER_CHANNELS].sum(),
+                self.engagements[TIER_CHANNELS].sum(),
                 b.value_per_impression,
                 b.value_per_engagement,
             )
@@ -411,7 +407,7 @@ class Brand(mesa.Agent):
         model, st, cfg = self.model, self.model.state, self.model.cfg
         br, b = cfg.brands, self.index
         period = cfg.run.period
-        per_day = self.budget[0] / period
+        per_day = self.budget[OWN] / period
         a = cfg.algorithm
         keep = 1.0 - a.brand_demotion if model.day + period > a.change_step else 1.0
         not_adopted = 1.0 - st.adopted[b].mean() if st.n_followers else 0.0
@@ -421,7 +417,7 @@ class Brand(mesa.Agent):
         if per_day > 0 and per_dollar * not_adopted * br.margin >= br.hurdle:
             st.own_spend_day[b] = per_day
             st.own_paid[b] = float(mech.paid_reach(per_day, br.own_cpm, cfg.population.people))
-            self.committed[0] = self.budget[0]
+            self.committed[OWN] = self.budget[OWN]
         else:
             st.own_spend_day[b] = 0.0
             st.own_paid[b] = 0.0
@@ -434,7 +430,7 @@ class Brand(mesa.Agent):
         their tier's channel."""
         model, st, cfg = self.model, self.model.state, self.model.cfg
         b = self.index
-        tiers = np.flatnonzero(st.allowed[b, 1:] & (self.budget[1:] > 0))
+        tiers = np.flatnonzero(st.allowed[b, TIER_CHANNELS] & (self.budget[TIER_CHANNELS] > 0))
         ok = np.isin(st.tier, tiers) & (st.counts > 0)
         if self.uses_platform:
             return np.flatnonzero(ok)
@@ -448,7 +444,7 @@ class Brand(mesa.Agent):
         k = min(cfg.brands.search_breadth, pool.size)
         if k:
             # search where the money is: accounts weighted by their tier's budget share
-            p = self.budget[1 + st.tier[pool].astype(np.int64)]
+            p = self.budget[tier_channel(st.tier[pool].astype(np.int64))]
             p = p / p.sum()
             k = min(k, int(np.count_nonzero(p)))
             new = model.rng.choice(pool, size=k, replace=False, p=p)
@@ -525,7 +521,7 @@ class Brand(mesa.Agent):
         if self.pooled:
             groups = [(np.flatnonzero(ok), float(left.sum()))]
         else:
-            ch = 1 + st.tier[cand].astype(np.int64)
+            ch = tier_channel(st.tier[cand].astype(np.int64))
             groups = [(np.flatnonzero(ok & (ch == c)), float(left[c])) for c in np.unique(ch[ok])]
         out = []
         for idx, money in groups:
@@ -552,7 +548,7 @@ class Brand(mesa.Agent):
         their price and fee, and the relationship its overhead, to the channel."""
         if posts:
             st, cfg = self.model.state, self.model.cfg
-            ch = 1 + int(st.tier[j])
+            ch = tier_channel(int(st.tier[j]))
             unit = mech.deal_cost(st.price[j], cfg.platform.fee_rate, self.uses_platform, 0, 0.0)
             self.committed[ch] += posts * float(unit) + self.overhead_per_relationship()
             self.known.add(j)
@@ -563,7 +559,7 @@ class Brand(mesa.Agent):
         """Pay for today's post of account ``j``: price and fee, and the relationship's
         overhead if it is its first post this period."""
         st, cfg = self.model.state, self.model.cfg
-        ch = 1 + int(st.tier[j])
+        ch = tier_channel(int(st.tier[j]))
         price = float(st.price[j])
         fee = float(mech.platform_fee(price, cfg.platform.fee_rate, self.uses_platform))
         over = 0.0
@@ -584,5 +580,5 @@ class Brand(mesa.Agent):
     def pay_own(self) -> None:
         """Pay today's promotion of its own posts."""
         spend = float(self.model.state.own_spend_day[self.index])
-        self.paid[0] += spend
-        self.period_spend[0] += spend
+        self.paid[OWN] += spend
+        self.period_spend[OWN] += spend

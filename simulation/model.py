@@ -19,10 +19,11 @@ from mesa.agent import AgentSet
 
 from . import mechanisms as mech
 from .agents import Brand, Follower, Influencer, audience_health, plan_influencers
-from .config import TIERS, Config
+from .config import Config
 from .engines import ENGINES, DayInputs, DayResult
 from .network import build_ties
-from .state import CHANNELS, STRATEGIES, build_state, draw_susceptibility
+from .state import build_state, draw_susceptibility
+from .vocabulary import CHANNELS, OWN, STRATEGIES, TIER_CHANNELS, TIERS, tier_channel
 
 __all__ = ["TIMESERIES_COLUMNS", "MarketModel"]
 
@@ -111,8 +112,8 @@ class MarketModel(mesa.Model):
         )
         self.offtopic_interest = off
         inf = cfg.influencers
-        #: lower follower bounds of micro, mid, macro and celebrity (for ``tier_index``)
-        self.tier_bounds = (inf.micro_min, inf.mid_min, inf.macro_min, inf.celebrity_min)
+        #: lower follower bounds of every tier but the smallest (for ``tier_index``)
+        self.tier_bounds = inf.tier_bounds[1:-1]
         self.platform_income = 0.0
         self.sponsorship = np.zeros(
             (st.n_influencers, inf.sponsored_cap + 1, inf.sponsored_cap + 1)
@@ -289,14 +290,14 @@ class MarketModel(mesa.Model):
         if st.n_brands:
             spons = np.flatnonzero(st.sponsored)
             b = st.post_brand[spons]
-            ch = 1 + st.tier[spons].astype(np.int64)
+            ch = tier_channel(st.tier[spons].astype(np.int64))
             nb, nc = st.n_brands, len(CHANNELS)
             key = b * nc + ch
             size = nb * nc
             imp = np.bincount(key, weights=r.seen[spons] * w, minlength=size).reshape(nb, nc)
             eng = np.bincount(key, weights=r.engaged[spons] * w, minlength=size).reshape(nb, nc)
             cus = np.bincount(key, weights=r.adopt_via[spons] * w, minlength=size).reshape(nb, nc)
-            cus[:, 0] = r.adopt_own * w
+            cus[:, OWN] = r.adopt_own * w
             for brand in self._brand_list:
                 k = brand.index
                 brand.impressions += imp[k]
@@ -364,16 +365,16 @@ class MarketModel(mesa.Model):
             m[f"price_{name}"] = float(st.price[sel].mean()) if sel.any() else float("nan")
         tot = self.totals
         brands = self._brand_list
-        paid = sum(float(b.paid[1:].sum()) for b in brands)
-        own = sum(float(b.paid[0]) for b in brands)
+        paid = sum(float(b.paid[TIER_CHANNELS].sum()) for b in brands)
+        own = sum(float(b.paid[OWN]) for b in brands)
         fees = sum(float(b.fees.sum()) for b in brands)
         over = sum(float(b.overhead.sum()) for b in brands)
         spend = paid + own + fees + over
-        deals = sum(int(b.posts[1:].sum()) for b in brands)
-        imp = sum(float(b.impressions[1:].sum()) for b in brands)
-        eng = sum(float(b.engagements[1:].sum()) for b in brands)
-        cus = sum(float(b.customers[1:].sum()) for b in brands)
-        cus_own = sum(float(b.customers[0]) for b in brands)
+        deals = sum(int(b.posts[TIER_CHANNELS].sum()) for b in brands)
+        imp = sum(float(b.impressions[TIER_CHANNELS].sum()) for b in brands)
+        eng = sum(float(b.engagements[TIER_CHANNELS].sum()) for b in brands)
+        cus = sum(float(b.customers[TIER_CHANNELS].sum()) for b in brands)
+        cus_own = sum(float(b.customers[OWN]) for b in brands)
         infl = sum(b.influencer_spend for b in brands)
         emv = mech.earned_media_value(
             imp, eng, cfg.brands.value_per_impression, cfg.brands.value_per_engagement

@@ -18,7 +18,8 @@ import networkx as nx
 import numpy as np
 
 from . import mechanisms as mech
-from .config import TIERS, Config, ConfigError, GraphConfig
+from .config import Config, ConfigError, GraphConfig
+from .vocabulary import TIERS
 
 __all__ = [
     "GraphFile",

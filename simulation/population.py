@@ -98,11 +98,9 @@ def draw_audience_sizes(cfg: Config, rng: np.random.Generator) -> tuple[np.ndarr
     their sizes follow the published distribution (:func:`account_size_ccdf`), drawn by
     inverse CDF with one uniform u each: ``N = G^-1(G(lo) - u (G(lo) - G(hi)))``, floored.
     """
-    i = cfg.influencers
-    bounds = [i.nano_min, i.micro_min, i.mid_min, i.macro_min, i.celebrity_min, i.celebrity_max]
-    counts = [i.n_nano, i.n_micro, i.n_mid, i.n_macro, i.n_celebrity]
+    bounds = cfg.influencers.tier_bounds
     sizes, tiers = [], []
-    for t, c in enumerate(counts):
+    for t, c in enumerate(cfg.influencers.tier_counts):
         lo, hi = bounds[t], bounds[t + 1]
         g_lo, g_hi = account_size_ccdf([lo, hi])
         u = rng.random(c)

@@ -15,28 +15,26 @@ import numpy as np
 from scipy.special import betaincinv
 
 from . import mechanisms as mech
-from .config import TIERS, Config
+from .config import Config
 from .population import draw_audience_sizes, draw_audiences, draw_interests
+from .vocabulary import (
+    CHANNELS,
+    OWN,
+    STRATEGIES,
+    STRATEGY_CELEBRITY,
+    STRATEGY_MICRO,
+    STRATEGY_MIXED,
+    STRATEGY_TIERS,
+    TIER_CHANNELS,
+    tier_channel,
+)
 
 __all__ = [
-    "CHANNELS",
-    "STRATEGIES",
-    "STRATEGY_TIERS",
     "EdgeArrays",
     "MarketState",
     "build_state",
     "draw_susceptibility",
 ]
-
-#: Brand strategies and the influencer tiers (indices into ``TIERS``) each recruits from.
-STRATEGIES: tuple[str, ...] = ("micro", "celebrity", "mixed")
-#: A brand's budget channels: its own posts, then one per influencer tier (``TIERS`` order).
-CHANNELS: tuple[str, ...] = ("own", *TIERS)
-STRATEGY_TIERS: dict[str, tuple[int, ...]] = {
-    "micro": (1,),
-    "celebrity": (4,),
-    "mixed": (0, 1, 2, 3, 4),
-}
 
 
 def _beta(rng: np.random.Generator, mean, concentration: float, size: int) -> np.ndarray:
@@ -151,7 +149,7 @@ class MarketState:
     new_b: np.ndarray  # brands of those adoptions
     any_adopted: np.ndarray  # (n,) bool, has adopted some brand's product
     # influencers
-    tier: np.ndarray  # (m,) int8 tier at creation
+    tier: np.ndarray  # (m,) int8 index into TIERS, tier at creation
     inf_topic: np.ndarray  # (m,) int16
     authenticity: np.ndarray  # (m,) float64
     horizon: np.ndarray  # (m,) float64 periods of future income weighed (D)
@@ -217,15 +215,17 @@ def initial_shares(strategy: np.ndarray, own_share: float) -> tuple[np.ndarray, 
     """
     b = strategy.size
     allowed = np.zeros((b, len(CHANNELS)), bool)
-    allowed[:, 0] = True
+    allowed[:, OWN] = True
     for k, name in enumerate(STRATEGIES):
         rows = strategy == k
         for t in STRATEGY_TIERS[name]:
-            allowed[rows, 1 + t] = True
-    tiers = allowed[:, 1:].sum(axis=1, keepdims=True)
+            allowed[rows, tier_channel(t)] = True
+    tiers = allowed[:, TIER_CHANNELS].sum(axis=1, keepdims=True)
     shares = np.zeros((b, len(CHANNELS)))
-    shares[:, 0] = own_share
-    shares[:, 1:] = np.where(allowed[:, 1:], (1.0 - own_share) / np.maximum(tiers, 1), 0.0)
+    shares[:, OWN] = own_share
+    shares[:, TIER_CHANNELS] = np.where(
+        allowed[:, TIER_CHANNELS], (1.0 - own_share) / np.maximum(tiers, 1), 0.0
+    )
     return allowed, shares
 
 
@@ -296,7 +296,11 @@ def build_state(cfg: Config, rng: np.random.Generator) -> MarketState:
     category = rng.integers(0, k, size=b).astype(np.int16)
     n_micro = round(b * br.share_micro)
     n_celeb = min(b - n_micro, round(b * br.share_celebrity))
-    strategy = np.array([0] * n_micro + [1] * n_celeb + [2] * (b - n_micro - n_celeb), np.int8)
+    n_mixed = b - n_micro - n_celeb
+    strategy = np.array(
+        [STRATEGY_MICRO] * n_micro + [STRATEGY_CELEBRITY] * n_celeb + [STRATEGY_MIXED] * n_mixed,
+        np.int8,
+    )
     platform = np.zeros(b, bool)
     platform[rng.permutation(b)[: round(b * br.platform_share)]] = True
     allowed, shares = initial_shares(strategy, br.own_share)

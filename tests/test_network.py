@@ -22,11 +22,12 @@ from simulation.network import (
     ws_edges_array,
 )
 from simulation.population import draw_interests
+from simulation.vocabulary import TIERS
 
 
 def graph_cfg(n: int, base_dir=".", **graph):
     """A scenario with ``n`` followers, no influencers or brands, and the given graph."""
-    zero = {f"n_{t}": 0 for t in ("nano", "micro", "mid", "macro", "celebrity")}
+    zero = {f"n_{t}": 0 for t in TIERS}
     return config_from_dict(
         {"population": {"n_followers": n}, "influencers": zero, "graph": graph},
         base_dir=base_dir,

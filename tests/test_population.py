@@ -23,8 +23,7 @@ from simulation.population import (
     tier_shares,
 )
 from simulation.runner import run
-
-TIER_NAMES = ("nano", "micro", "mid", "macro", "celebrity")
+from simulation.vocabulary import CELEBRITY, MICRO, NANO, TIERS
 
 
 def test_draw_interests():
@@ -75,11 +74,13 @@ def test_account_size_quantile_inverts_the_ccdf():
 def test_tier_shares_give_the_default_tier_counts():
     cfg = config_from_dict({})
     i = cfg.influencers
-    bounds = [i.nano_min, i.micro_min, i.mid_min, i.macro_min, i.celebrity_min, i.celebrity_max]
+    bounds = [*(getattr(i, f"{t}_min") for t in TIERS), i.celebrity_max]
+    assert i.tier_bounds == tuple(bounds)
     shares = tier_shares(bounds)
     assert shares.sum() == pytest.approx(1.0)
     assert np.all(np.diff(shares) < 0)  # fewer accounts in every larger tier
-    counts = [getattr(i, f"n_{t}") for t in TIER_NAMES]
+    counts = [getattr(i, f"n_{t}") for t in TIERS]
+    assert i.tier_counts == tuple(counts)
     assert sum(counts) == 3000
     # the defaults are 3,000 accounts split by these shares
     assert np.round(3000 * shares).astype(int).tolist() == counts
@@ -88,8 +89,10 @@ def test_tier_shares_give_the_default_tier_counts():
 
 
 def _tier_cfg(n_per_tier: int):
-    counts = {f"n_{t}": n_per_tier for t in TIER_NAMES}
-    return config_from_dict({"population": {"n_followers": 5 * n_per_tier}, "influencers": counts})
+    counts = {f"n_{t}": n_per_tier for t in TIERS}
+    return config_from_dict(
+        {"population": {"n_followers": len(TIERS) * n_per_tier}, "influencers": counts}
+    )
 
 
 def test_draw_audience_sizes_follow_the_published_distribution_within_tiers():
@@ -97,11 +100,10 @@ def test_draw_audience_sizes_follow_the_published_distribution_within_tiers():
     cfg = _tier_cfg(k)
     inf = cfg.influencers
     sizes, tiers = draw_audience_sizes(cfg, np.random.default_rng(2))
-    bounds = [inf.nano_min, inf.micro_min, inf.mid_min, inf.macro_min, inf.celebrity_min]
-    bounds.append(inf.celebrity_max)
+    bounds = inf.tier_bounds
     assert tiers.tolist() == sorted(tiers.tolist())
-    assert np.bincount(tiers).tolist() == [k] * 5
-    for t in range(5):
+    assert np.bincount(tiers).tolist() == [k] * len(TIERS)
+    for t in range(len(TIERS)):
         lo, hi = bounds[t], bounds[t + 1]
         s = sizes[tiers == t]
         assert s.min() >= lo
@@ -115,15 +117,14 @@ def test_draw_audience_sizes_follow_the_published_distribution_within_tiers():
             assert abs((s >= x).sum() - k * p) < 5 * sd
         # right-skewed within every tier
         assert s.mean() > np.median(s)
-    np.testing.assert_array_equal(mech.tier_index(sizes, bounds[1:5]), tiers)
+    np.testing.assert_array_equal(mech.tier_index(sizes, bounds[1:-1]), tiers)
 
 
 def test_draw_audience_sizes_with_empty_tiers():
-    cfg = config_from_dict(
-        {"influencers": {"n_nano": 0, "n_micro": 3, "n_mid": 0, "n_macro": 0, "n_celebrity": 2}}
-    )
+    counts = {f"n_{t}": 0 for t in TIERS} | {"n_micro": 3, "n_celebrity": 2}
+    cfg = config_from_dict({"influencers": counts})
     sizes, tiers = draw_audience_sizes(cfg, np.random.default_rng(0))
-    assert tiers.tolist() == [1, 1, 1, 4, 4]
+    assert tiers.tolist() == [MICRO] * 3 + [CELEBRITY] * 2
     assert np.all((sizes[:3] >= 500) & (sizes[:3] < 5000))
     assert np.all((sizes[3:] >= 500_000) & (sizes[3:] < 3_000_000))
 
@@ -135,7 +136,7 @@ def _audiences(sizes, n: int = 20_000, people: int = 4_000_000, seed: int = 4, *
     cfg = config_from_dict(
         {
             "population": {"n_followers": n, "people": people},
-            "influencers": {**{f"n_{t}": 0 for t in TIER_NAMES}, **inf},
+            "influencers": {**{f"n_{t}": 0 for t in TIERS}, **inf},
             "brands": {"n_brands": 0},
         }
     )
@@ -212,9 +213,9 @@ def test_model_counts_are_in_one_unit(tiny):
     # every follow edge starts at its baseline (r = 1); the baseline falls from tier to tier
     e = st.edges
     assert np.all(e.trust[: e.n] == 1.0)
-    by_tier = [st.trust0[st.tier == t].mean() for t in range(5)]
+    by_tier = [st.trust0[st.tier == t].mean() for t in range(len(TIERS))]
     assert by_tier == sorted(by_tier, reverse=True)
-    assert by_tier[0] == pytest.approx(0.82)
+    assert by_tier[NANO] == pytest.approx(0.82)
 
 
 def test_engagement_per_person_does_not_depend_on_the_resolution():
@@ -228,13 +229,7 @@ def test_engagement_per_person_does_not_depend_on_the_resolution():
         return config_from_dict(
             {
                 "population": {"n_followers": n, "people": 2_000_000},
-                "influencers": {
-                    "n_nano": 0,
-                    "n_micro": 0,
-                    "n_mid": 24,
-                    "n_macro": 0,
-                    "n_celebrity": 0,
-                },
+                "influencers": {f"n_{t}": 0 for t in TIERS} | {"n_mid": 24},
                 "behaviour": {"discovery_rate": 0.0},
                 "brands": {"n_brands": 0},
                 "run": {"steps": 60},
