@@ -178,7 +178,7 @@ class MarketModel(mesa.Model):
         st.booked[:] = 0
         st.booked_off[:] = 0
         st.schedule[:] = -1
-        self._audience = None
+        self.forget_audience_stats()
         plan_influencers(self)
         self.brands.do("plan")
         for pooled in (False, True):
@@ -196,10 +196,16 @@ class MarketModel(mesa.Model):
                     for b, _, _ in offers[j]:
                         self._brand_list[b].answered(j, taken.get(b, 0))
 
+    def forget_audience_stats(self) -> None:
+        """Drop the measured audiences, so the next :meth:`audience_stats` measures them on
+        the audiences of that day (done at the start of every period, before brands plan)."""
+        self._audience = None
+
     def audience_stats(self, cand: np.ndarray, b: int) -> tuple[np.ndarray, ...]:
         """What the platform shows brand ``b`` of accounts ``cand``: their followers' mean
         trust in recommendations (``r * B``), mean interest in the brand's category, and the
-        share already the brand's customers (all measured on today's audiences)."""
+        share already the brand's customers (measured once a period, on the audiences of its
+        first day, and kept until :meth:`forget_audience_stats`)."""
         st = self.state
         e = st.edges
         m = st.n_influencers

@@ -65,6 +65,20 @@ class Ties:
         return cls(n=n, indptr=indptr, indices=dst.astype(np.int32))
 
     @classmethod
+    def from_networkx(cls, g: nx.Graph) -> Ties:
+        """CSR from a networkx graph; its nodes become followers 0..n-1 in numeric order when
+        every label is an integer, else in text order (the inverse of :meth:`to_networkx`
+        for a graph on 0..n-1)."""
+        n = g.number_of_nodes()
+        if n == 0:
+            return cls.from_edges(0, np.zeros(0), np.zeros(0))
+        index = {node: i for i, node in enumerate(_node_order(g.nodes()))}
+        if g.number_of_edges() == 0:
+            return cls.from_edges(n, np.zeros(0), np.zeros(0))
+        pairs = np.array([(index[a], index[b]) for a, b in g.edges()], dtype=np.int64)
+        return cls.from_edges(n, pairs[:, 0], pairs[:, 1])
+
+    @classmethod
     def complete_graph(cls, n: int) -> Ties:
         """Everybody tied to everybody else (stored as a flag, not n^2 ties)."""
         return cls(n=n, indptr=np.zeros(1, np.int64), indices=np.zeros(0, np.int32), complete=True)
@@ -164,17 +178,6 @@ def _node_order(nodes) -> list:
         return sorted(nodes, key=lambda x: int(x))
     except (TypeError, ValueError):
         return sorted(nodes, key=str)
-
-
-def _from_networkx(g: nx.Graph) -> Ties:
-    n = g.number_of_nodes()
-    if n == 0:
-        return Ties.from_edges(0, np.zeros(0), np.zeros(0))
-    index = {node: i for i, node in enumerate(_node_order(g.nodes()))}
-    if g.number_of_edges() == 0:
-        return Ties.from_edges(n, np.zeros(0), np.zeros(0))
-    pairs = np.array([(index[a], index[b]) for a, b in g.edges()], dtype=np.int64)
-    return Ties.from_edges(n, pairs[:, 0], pairs[:, 1])
 
 
 def ba_edges_array(n: int, m: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -487,17 +490,17 @@ def build_ties(cfg: Config, topics: np.ndarray, rng: np.random.Generator) -> Tie
         child = np.arange(1, n)
         return Ties.from_edges(n, (child - 1) // g.branching, child)
     if g.kind == "karate":
-        return _from_networkx(nx.karate_club_graph())
+        return Ties.from_networkx(nx.karate_club_graph())
     if g.kind in ("edgelist", "graphml"):
-        return _from_networkx(_load_graph_file(g, n, cfg.base_dir))
+        return Ties.from_networkx(_load_graph_file(g, n, cfg.base_dir))
     if g.kind == "barabasi_albert":
         if big:
             return Ties.from_edges(n, *ba_edges_array(n, g.m, rng))
-        return _from_networkx(nx.barabasi_albert_graph(n, g.m, seed=rng))
+        return Ties.from_networkx(nx.barabasi_albert_graph(n, g.m, seed=rng))
     if g.kind == "watts_strogatz":
         if big:
             return Ties.from_edges(n, *ws_edges_array(n, g.k, g.rewire, rng))
-        return _from_networkx(nx.watts_strogatz_graph(n, g.k, g.rewire, seed=rng))
+        return Ties.from_networkx(nx.watts_strogatz_graph(n, g.k, g.rewire, seed=rng))
     if g.kind == "topic_blocks":
         return Ties.from_edges(n, *block_edges_array(topics, g.mean_degree, g.homophily, rng))
     raise ConfigError(f"graph.kind: {g.kind!r} is not supported")  # pragma: no cover

@@ -224,7 +224,8 @@ def brand_table(model: MarketModel) -> pd.DataFrame:
     customers in people."""
     st = model.state
     rows = []
-    for b in model._brand_list:
+    for k in range(st.n_brands):
+        b = model.brand(k)
         by_channel = b.spend_by_channel
         row = {
             "brand": b.index,

@@ -313,7 +313,7 @@ def test_the_platform_shows_measured_audiences(tiny):
         model.step()
     st = model.state
     e = st.edges
-    model._audience = None
+    model.forget_audience_stats()
     cand = np.arange(st.n_influencers)
     b = 0
     trust, interest, adopted = model.audience_stats(cand, b)
