@@ -203,7 +203,7 @@ class InfluencerConfig:
         lo=0,
         hi=1_000_000,
         source="3,000 accounts split by the published distribution of accounts by size "
-        "(docs/ODD.md 5.4: Influencer Marketing Hub 2025; NinjaOutreach 2017)",
+        "(docs/ODD.md 5, account sizes: Influencer Marketing Hub 2025; NinjaOutreach 2017)",
     )
     n_micro: int = P(
         842,

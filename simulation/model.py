@@ -22,7 +22,8 @@ from .agents import Brand, Follower, Influencer, audience_health, plan_influence
 from .config import Config
 from .engines import ENGINES, DayInputs, DayResult
 from .network import build_ties
-from .state import build_state, draw_susceptibility
+from .population import draw_susceptibility
+from .state import build_state
 from .vocabulary import CHANNELS, OWN, STRATEGIES, TIER_CHANNELS, TIERS, tier_channel
 
 __all__ = ["TIMESERIES_COLUMNS", "MarketModel"]

@@ -1,11 +1,11 @@
-"""The social graph: follower-to-follower ties and follow edges from followers to influencers.
+"""The social graph: follower-to-follower ties, and the market's graph exported to networkx.
 
 Ties come from networkx generators seeded with the run's Generator, or from an edge list or
 GraphML file, and are converted once to compressed sparse rows (CSR) for stepping. Above
 ``graph.array_threshold`` followers the same generators write straight into arrays (networkx
-costs about 440 bytes per tie). Follow edges are drawn per influencer: a heavy-tailed audience
-size within the tier, a share from the influencer's own topic (homophily), the rest at random.
-Both export back to networkx with :func:`to_networkx`.
+costs about 440 bytes per tie). Who is in the market (account sizes, follower attributes and
+the follow edges from followers to influencers) is drawn apart, in ``population.py``.
+:func:`to_networkx` exports ties and follow edges together.
 """
 
 from __future__ import annotations

@@ -19,7 +19,10 @@ from simulation.population import (
     account_size_quantile,
     draw_audience_sizes,
     draw_audiences,
+    draw_beta,
     draw_interests,
+    draw_sensitivity,
+    draw_susceptibility,
     tier_shares,
 )
 from simulation.runner import run
@@ -35,6 +38,47 @@ def test_draw_interests():
     np.testing.assert_array_equal(interest.argmax(axis=1), primary)
     # primary topic uniform: each 1/8 of 20,000, sd ~ 47 -> +-240
     assert np.all(np.abs(np.bincount(primary, minlength=k) - n / k) < 240)
+
+
+def test_draw_sensitivity_has_its_mean_and_draws_nothing_at_zero():
+    rng = np.random.default_rng(1)
+    x = draw_sensitivity(200_000, 1.5, 0.5, rng)
+    assert x.dtype == np.float32 and np.all(x > 0)
+    # sd 1.5 sqrt(e^0.25 - 1) = 0.80, so the mean of 200,000 has sd 0.0018: 0.01 is 5 sd
+    assert x.mean() == pytest.approx(1.5, abs=0.01)
+    before = rng.bit_generator.state
+    assert not draw_sensitivity(10, 0.0, 0.5, rng).any()
+    assert rng.bit_generator.state == before
+
+
+def test_draw_beta_has_its_mean_and_leaves_later_draws_alone():
+    x = draw_beta(0.3, 4.0, 100_000, np.random.default_rng(2))
+    # variance 0.3 * 0.7 / 5: sd 0.205, the mean of 100,000 has sd 0.00065
+    assert x.mean() == pytest.approx(0.3, abs=0.004)
+    assert x.var() == pytest.approx(0.3 * 0.7 / 5, rel=0.03)
+    assert np.all(draw_beta(0.0, 4.0, 5, np.random.default_rng(2)) == 0.0)
+    assert np.all(draw_beta(1.0, 4.0, 5, np.random.default_rng(2)) == 1.0)
+    # one uniform per draw whatever the parameters: common random numbers
+    after = []
+    for mean, c in ((0.1, 2.0), (0.8, 50.0)):
+        rng = np.random.default_rng(3)
+        draw_beta(mean, c, 7, rng)
+        after.append(rng.random())
+    assert after[0] == after[1]
+
+
+def test_draw_susceptibility_has_its_mean_and_is_exact_at_zero_and_one():
+    def draw(mean):
+        pop = {"n_followers": 100_000, "susceptibility_mean": mean}
+        pop["susceptibility_concentration"] = 8.0
+        cfg = config_from_dict({"population": pop})
+        return draw_susceptibility(cfg, np.random.default_rng(4))
+
+    x = draw(0.24)
+    assert x.dtype == np.float32
+    # concentration 8: sd sqrt(0.24 * 0.76 / 9) = 0.142, the mean's sd 0.00045
+    assert x.mean() == pytest.approx(0.24, abs=0.003)
+    assert np.all(draw(0.0) == 0.0) and np.all(draw(1.0) == 1.0)
 
 
 # -- the published distribution of account sizes -------------------------------------------
