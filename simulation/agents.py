@@ -7,7 +7,8 @@ writes its row. Brands are ordinary agents with their own books (there are few).
 What each decides, in one sentence each (the formulas are in ``mechanisms.py``):
 
 - a **follower** sees, engages, buys, trusts less or more, unfollows, tires and tells a
-  friend (:meth:`Follower.step`, the reference engine's rule);
+  friend (the rule of one follower's day is :func:`engines.step_follower`; this module
+  only shows a follower's row);
 - an **influencer** takes the offers that pay more than the trust and followers it expects
   to lose (:meth:`Influencer.accept`, with the plan from :func:`plan_influencers`);
 - a **brand** splits its budget over its own posts and the influencer tiers by what has
@@ -21,11 +22,7 @@ import mesa
 import numpy as np
 
 from . import mechanisms as mech
-from .config import TIERS
-from .state import CHANNELS, STRATEGIES
-
-#: Index of the celebrity tier in ``TIERS``.
-CELEBRITY = TIERS.index("celebrity")
+from .vocabulary import CELEBRITY, CHANNELS, OWN, STRATEGIES, TIER_CHANNELS, TIERS, tier_channel
 
 __all__ = ["Brand", "Follower", "Influencer", "plan_influencers", "sponsorship_table"]
 
@@ -34,7 +31,8 @@ class Follower(mesa.Agent):
     """A follower: interests, trust in each account it follows, ad fatigue, susceptibility.
 
     The state is row ``index`` of the follower arrays and the follow edges whose ``src`` is
-    ``index``. :meth:`step` is the reference engine's rule for one follower and one day.
+    ``index``. Its day is :func:`engines.step_follower` (reference engine) or
+    :func:`engines.step_vectorized`; the agent only reads its row.
     """
 
     def __init__(self, model, index: int):
@@ -72,84 +70,6 @@ class Follower(mesa.Agent):
     def adopted(self) -> np.ndarray:
         """Brands whose product this follower has adopted."""
         return np.flatnonzero(self.model.state.adopted[:, self.index])
-
-    def step(self, day) -> None:
-        """One day of this follower (see ``engines`` for the rule order)."""
-        model, st = self.model, self.model.state
-        beh, rng, e, inp, res = model.cfg.behaviour, model.rng, st.edges, day.inp, day.res
-        f = self.index
-        rows = day.order[day.starts[f] : day.starts[f + 1]]
-        rows = rows[st.posted[e.dst[rows]]]
-        u = rng.random(rows.size)
-        rows, u = rows[u < beh.reach], u[u < beh.reach]
-        d = e.dst[rows]
-        spons = st.sponsored[d]
-        trust = e.trust[rows].astype(np.float64)
-        p_eng = mech.engagement_probability(
-            inp.size_term[d], e.fit_mult[rows], trust, inp.fatigue[f], spons
-        )
-        engaged = u < beh.reach * p_eng
-        np.add.at(res.seen, d, 1)
-        np.add.at(res.engaged, d[engaged], 1)
-        np.add.at(res.expected, d, p_eng)
-
-        adopted_now = set()
-        for j, t in zip(d[engaged & spons].tolist(), trust[engaged & spons].tolist(), strict=True):
-            b = int(st.post_brand[j])
-            fit_p = float(st.interest[f, st.category[b]])
-            p_ad = float(mech.adoption_probability(self.susceptibility, t * inp.trust0[j], fit_p))
-            took = rng.random() < p_ad
-            if took and not day.adopted0[b, f] and b not in adopted_now:
-                adopted_now.add(b)
-                day.pairs.append((f, b, j))
-
-        new_trust = mech.trust_update(
-            trust,
-            1.0,
-            ~spons,
-            st.offtopic[d],
-            inp.excess[d],
-            self.sensitivity,
-            beh.trust_rebuild,
-            beh.trust_erosion,
-            beh.offtopic_penalty,
-        )
-        e.trust[rows] = new_trust
-        gone = rng.random(rows.size) < mech.unfollow_probability(
-            new_trust, beh.unfollow_threshold, beh.unfollow_rate
-        )
-        e.active[rows[gone]] = False
-        e.trust[rows[gone]] = 0.0  # an unfollowed edge keeps no trust
-        np.add.at(res.unfollows, d[gone], 1)
-        if gone.any():
-            st.unfollowed[f] = True
-
-        seen_sponsored = int(spons.sum())
-        res.exposures += seen_sponsored
-        st.exposures[f] = mech.exposure_update(st.exposures[f], seen_sponsored, beh.fatigue_decay)
-
-        for j in d[engaged].tolist():
-            if rng.random() < beh.discovery_rate:
-                friend = int(model.ties.random_friend(np.array([f]), rng.random(1))[0])
-                if friend >= 0 and rng.random() < st.interest[friend, st.inf_topic[j]]:
-                    day.new_friend.append(friend)
-                    day.new_j.append(j)
-
-        friends = model.ties.friends(f)
-        for b in range(st.n_brands):
-            if day.adopted0[b, f]:
-                continue
-            external = inp.own_p[b] * st.interest[f, st.category[b]]
-            if beh.wom_q > 0:
-                share = day.adopted0[b, friends].mean() if friends.size else 0.0
-                if rng.random() < mech.adoption_hazard(external, beh.wom_q, share):
-                    day.own[b, f] = True
-            elif external > 0 and rng.random() < external:
-                day.own[b, f] = True
-            if beh.wom_p > 0:
-                for _ in range(int(day.new_adopted0[b, friends].sum())):
-                    if rng.random() < beh.wom_p:
-                        day.wom[b, f] = True
 
 
 # -- influencers ---------------------------------------------------------------------------
@@ -400,7 +320,7 @@ class Brand(mesa.Agent):
 
     @property
     def influencer_spend(self) -> float:
-        return float(self.spend_by_channel[1:].sum())
+        return float(self.spend_by_channel[TIER_CHANNELS].sum())
 
     @property
     def earned_value(self) -> float:
@@ -408,8 +328,8 @@ class Brand(mesa.Agent):
         b = self.model.cfg.brands
         return float(
             mech.earned_media_value(
-                self.impressions[1:].sum(),
-                self.engagements[1:].sum(),
+                self.impressions[TIER_CHANNELS].sum(),
+                self.engagements[TIER_CHANNELS].sum(),
                 b.value_per_impression,
                 b.value_per_engagement,
             )
@@ -487,7 +407,7 @@ class Brand(mesa.Agent):
         model, st, cfg = self.model, self.model.state, self.model.cfg
         br, b = cfg.brands, self.index
         period = cfg.run.period
-        per_day = self.budget[0] / period
+        per_day = self.budget[OWN] / period
         a = cfg.algorithm
         keep = 1.0 - a.brand_demotion if model.day + period > a.change_step else 1.0
         not_adopted = 1.0 - st.adopted[b].mean() if st.n_followers else 0.0
@@ -497,7 +417,7 @@ class Brand(mesa.Agent):
         if per_day > 0 and per_dollar * not_adopted * br.margin >= br.hurdle:
             st.own_spend_day[b] = per_day
             st.own_paid[b] = float(mech.paid_reach(per_day, br.own_cpm, cfg.population.people))
-            self.committed[0] = self.budget[0]
+            self.committed[OWN] = self.budget[OWN]
         else:
             st.own_spend_day[b] = 0.0
             st.own_paid[b] = 0.0
@@ -510,7 +430,7 @@ class Brand(mesa.Agent):
         their tier's channel."""
         model, st, cfg = self.model, self.model.state, self.model.cfg
         b = self.index
-        tiers = np.flatnonzero(st.allowed[b, 1:] & (self.budget[1:] > 0))
+        tiers = np.flatnonzero(st.allowed[b, TIER_CHANNELS] & (self.budget[TIER_CHANNELS] > 0))
         ok = np.isin(st.tier, tiers) & (st.counts > 0)
         if self.uses_platform:
             return np.flatnonzero(ok)
@@ -524,7 +444,7 @@ class Brand(mesa.Agent):
         k = min(cfg.brands.search_breadth, pool.size)
         if k:
             # search where the money is: accounts weighted by their tier's budget share
-            p = self.budget[1 + st.tier[pool].astype(np.int64)]
+            p = self.budget[tier_channel(st.tier[pool].astype(np.int64))]
             p = p / p.sum()
             k = min(k, int(np.count_nonzero(p)))
             new = model.rng.choice(pool, size=k, replace=False, p=p)
@@ -601,7 +521,7 @@ class Brand(mesa.Agent):
         if self.pooled:
             groups = [(np.flatnonzero(ok), float(left.sum()))]
         else:
-            ch = 1 + st.tier[cand].astype(np.int64)
+            ch = tier_channel(st.tier[cand].astype(np.int64))
             groups = [(np.flatnonzero(ok & (ch == c)), float(left[c])) for c in np.unique(ch[ok])]
         out = []
         for idx, money in groups:
@@ -628,7 +548,7 @@ class Brand(mesa.Agent):
         their price and fee, and the relationship its overhead, to the channel."""
         if posts:
             st, cfg = self.model.state, self.model.cfg
-            ch = 1 + int(st.tier[j])
+            ch = tier_channel(int(st.tier[j]))
             unit = mech.deal_cost(st.price[j], cfg.platform.fee_rate, self.uses_platform, 0, 0.0)
             self.committed[ch] += posts * float(unit) + self.overhead_per_relationship()
             self.known.add(j)
@@ -639,7 +559,7 @@ class Brand(mesa.Agent):
         """Pay for today's post of account ``j``: price and fee, and the relationship's
         overhead if it is its first post this period."""
         st, cfg = self.model.state, self.model.cfg
-        ch = 1 + int(st.tier[j])
+        ch = tier_channel(int(st.tier[j]))
         price = float(st.price[j])
         fee = float(mech.platform_fee(price, cfg.platform.fee_rate, self.uses_platform))
         over = 0.0
@@ -660,5 +580,5 @@ class Brand(mesa.Agent):
     def pay_own(self) -> None:
         """Pay today's promotion of its own posts."""
         spend = float(self.model.state.own_spend_day[self.index])
-        self.paid[0] += spend
-        self.period_spend[0] += spend
+        self.paid[OWN] += spend
+        self.period_spend[OWN] += spend

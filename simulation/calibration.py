@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from .runner import RunResult
+from .vocabulary import CELEBRITY, MICRO, TIERS
 
 __all__ = [
     "EMV_PER_DOLLAR",
@@ -33,7 +34,7 @@ MARKERLY: list[tuple[tuple[float, float], float]] = [
 ]
 #: Klear survey of 2,500+ influencers: mean price of a sponsored post by tier (tier averages,
 #: dominated by each tier's many small accounts; compared, not fitted).
-KLEAR: dict[str, float] = {"micro": 41.0, "celebrity": 3138.0}
+KLEAR: dict[str, float] = {TIERS[MICRO]: 41.0, TIERS[CELEBRITY]: 3138.0}
 #: Tomoson 2015: earned media value per dollar of influencer marketing.
 EMV_PER_DOLLAR = 6.5
 
@@ -109,7 +110,7 @@ def calibration_checks(result: RunResult, rel_tol: float = 0.35) -> list[Check]:
             )
         )
     s = result.summary
-    ratio = _nan(s.get("paid_to_list_by_tier", {}).get("micro"))
+    ratio = _nan(s.get("paid_to_list_by_tier", {}).get(TIERS[MICRO]))
     checks.append(
         Check(
             "micro posts sell at their rate-card price (paid / list)",

@@ -57,8 +57,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 def run_report(s: dict) -> str:
     """The headline answers of a run, in plain lines: prices, costs and returns by tier and
     strategy, the steady-state check, the audience (from ``summary.json``)."""
-    from .config import TIERS
-    from .state import STRATEGIES
+    from .vocabulary import STRATEGIES, TIERS
 
     def money(x):
         return "-" if x is None else f"${x:,.2f}" if x < 100 else f"${x:,.0f}"

@@ -20,9 +20,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .vocabulary import TIERS
+
 __all__ = [
     "SECTIONS",
-    "TIERS",
     "Config",
     "ConfigError",
     "apply_overrides",
@@ -34,9 +35,6 @@ __all__ = [
     "parameter_rows",
     "parse_override",
 ]
-
-#: Influencer tiers, smallest first. Boundaries are parameters of ``[influencers]``.
-TIERS: tuple[str, ...] = ("nano", "micro", "mid", "macro", "celebrity")
 
 
 class ConfigError(ValueError):
@@ -78,7 +76,7 @@ class RunConfig:
     engine: str = P(
         "vectorized",
         "Follower engine: 'vectorized' (numpy over arrays) or 'reference' "
-        "(one Follower.step() per agent, the test oracle).",
+        "(engines.step_follower for one follower at a time, the test oracle).",
         choices=("vectorized", "reference"),
     )
     period: int = P(
@@ -205,7 +203,7 @@ class InfluencerConfig:
         lo=0,
         hi=1_000_000,
         source="3,000 accounts split by the published distribution of accounts by size "
-        "(docs/ODD.md 5.4: Influencer Marketing Hub 2025; NinjaOutreach 2017)",
+        "(docs/ODD.md 5, account sizes: Influencer Marketing Hub 2025; NinjaOutreach 2017)",
     )
     n_micro: int = P(
         842,
@@ -350,6 +348,17 @@ class InfluencerConfig:
         hi=1,
         lo_open=True,
     )
+
+    @property
+    def tier_counts(self) -> tuple[int, ...]:
+        """Accounts in each tier, in ``TIERS`` order (``n_<tier>``)."""
+        return tuple(getattr(self, f"n_{t}") for t in TIERS)
+
+    @property
+    def tier_bounds(self) -> tuple[int, ...]:
+        """Follower bounds of the tiers, in ``TIERS`` order: tier t holds audiences in
+        ``[bounds[t], bounds[t + 1])`` (every ``<tier>_min``, then ``celebrity_max``)."""
+        return (*(getattr(self, f"{t}_min") for t in TIERS), self.celebrity_max)
 
 
 @dataclass(frozen=True)
@@ -656,8 +665,7 @@ class Config:
     @property
     def n_influencers(self) -> int:
         """Influencers in all tiers."""
-        i = self.influencers
-        return i.n_nano + i.n_micro + i.n_mid + i.n_macro + i.n_celebrity
+        return sum(self.influencers.tier_counts)
 
     def replace(self, **sections: Any) -> Config:
         """Copy with whole sections replaced, validated like a file."""
@@ -728,14 +736,8 @@ def _num(x: float | None) -> str:
 def _check_cross(cfg: Config) -> None:
     """Checks that involve more than one key."""
     inf = cfg.influencers
-    bounds = [
-        ("influencers.nano_min", inf.nano_min),
-        ("influencers.micro_min", inf.micro_min),
-        ("influencers.mid_min", inf.mid_min),
-        ("influencers.macro_min", inf.macro_min),
-        ("influencers.celebrity_min", inf.celebrity_min),
-        ("influencers.celebrity_max", inf.celebrity_max),
-    ]
+    keys = [*(f"influencers.{t}_min" for t in TIERS), "influencers.celebrity_max"]
+    bounds = list(zip(keys, inf.tier_bounds, strict=True))
     for (ka, a), (kb, b) in itertools.pairwise(bounds):
         if not a < b:
             raise ConfigError(f"{kb}: {b:,} must be greater than {ka} ({a:,})")
@@ -746,7 +748,7 @@ def _check_cross(cfg: Config) -> None:
             f"population.people: {people:,} is less than population.n_followers ({n:,}); "
             "allowed at least one person per simulated follower"
         )
-    counts = [inf.n_nano, inf.n_micro, inf.n_mid, inf.n_macro, inf.n_celebrity]
+    counts = inf.tier_counts
     if sum(counts) > n:
         # fewer simulated followers than accounts: most audiences would be one or no follower
         raise ConfigError(

@@ -1,4 +1,4 @@
-"""Follower engines: one day of every follower, vectorized or one agent at a time.
+"""Follower engines: one day of every follower, vectorized or one follower at a time.
 
 Both engines apply the same rules, in the same order, by calling the same functions of
 ``mechanisms.py``; they differ only in how the work is laid out (and so in the order of
@@ -28,7 +28,15 @@ import numpy as np
 
 from . import mechanisms as mech
 
-__all__ = ["ENGINES", "DayInputs", "DayResult", "step_reference", "step_vectorized"]
+__all__ = [
+    "ENGINES",
+    "DayInputs",
+    "DayResult",
+    "FollowerDay",
+    "step_follower",
+    "step_reference",
+    "step_vectorized",
+]
 
 
 @dataclass
@@ -229,12 +237,140 @@ def step_vectorized(model, inp: DayInputs) -> DayResult:
     return res
 
 
-def step_reference(model, inp: DayInputs) -> DayResult:
-    """One day, one Follower agent at a time (``Follower.step``), simultaneous activation.
+@dataclass
+class FollowerDay:
+    """Scratch space of one reference-engine day, shared by every follower's step.
 
-    The test oracle and the teaching version: Python loops over followers, the same
-    mechanism functions. Each follower reads the start-of-day state and writes only its own
-    rows; adoptions and new follow edges are staged in ``day`` and applied together.
+    Everything a follower reads is the start-of-day state (``adopted0``, ``new_adopted0``
+    and the model's arrays as they were before the first follower moved, apart from each
+    follower's own rows); what it adds is staged here and applied at the end of the day.
+    """
+
+    inp: DayInputs
+    res: DayResult
+    order: np.ndarray  # active edge rows sorted by follower
+    starts: np.ndarray  # follower f's edges are order[starts[f]:starts[f+1]]
+    adopted0: np.ndarray  # adoption at the start of the day
+    new_adopted0: np.ndarray  # adopted during the previous day
+    pairs: list  # (follower, brand, influencer) adoptions through posts
+    own: np.ndarray  # adoptions through own posts and imitation
+    wom: np.ndarray  # adoptions through word of mouth
+    new_friend: list
+    new_j: list
+
+
+def step_follower(model, f: int, day: FollowerDay) -> None:
+    """One day of follower ``f``: the reference engine's rule, the six steps of this
+    module's docstring for one follower, with the same mechanism functions as
+    :func:`step_vectorized`.
+
+    1. Each followed account that posted today is seen if ``u < reach`` and engaged with if
+       ``u < reach * p_eng``, one uniform u per follow edge,
+       ``p_eng = engagement_probability(size_term, fit_mult, r, F, sponsored)``.
+    2. Each engaged sponsored post is adopted with
+       ``adoption_probability(susceptibility, r * B, fit_p)``; a brand counts once a day.
+    3. Trust on every seen edge moves by ``trust_update``; the edge is unfollowed with
+       ``unfollow_probability`` of the new trust.
+    4. ``E' = exposure_update(E, sponsored posts seen, fatigue_decay)``.
+    5. Each engagement shows the account to one random friend with probability
+       ``discovery_rate``, who follows it with probability equal to their interest in its
+       topic.
+    6. For each brand not yet adopted: its own posts and imitation
+       (``adoption_hazard(own_p * interest, wom_q, adopted share of friends)``, or
+       ``own_p * interest`` when ``wom_q`` is 0), and one pass-on chance ``wom_p`` per friend
+       who adopted it yesterday.
+
+    Parameters are those of ``[behaviour]`` (``reach``, ``trust_rebuild``,
+    ``trust_erosion``, ``offtopic_penalty``, ``unfollow_threshold``, ``unfollow_rate``,
+    ``fatigue_decay``, ``discovery_rate``, ``wom_p``, ``wom_q``); sources are those of the
+    mechanisms (docs/ODD.md 3.2 and 7). Reads the start-of-day state, writes only follower
+    ``f``'s rows and the staging arrays of ``day``.
+    """
+    st = model.state
+    beh, rng, e, inp, res = model.cfg.behaviour, model.rng, st.edges, day.inp, day.res
+    susceptibility = float(st.susceptibility[f])
+    sensitivity = float(st.sensitivity[f])
+    rows = day.order[day.starts[f] : day.starts[f + 1]]
+    rows = rows[st.posted[e.dst[rows]]]
+    u = rng.random(rows.size)
+    rows, u = rows[u < beh.reach], u[u < beh.reach]
+    d = e.dst[rows]
+    spons = st.sponsored[d]
+    trust = e.trust[rows].astype(np.float64)
+    p_eng = mech.engagement_probability(
+        inp.size_term[d], e.fit_mult[rows], trust, inp.fatigue[f], spons
+    )
+    engaged = u < beh.reach * p_eng
+    np.add.at(res.seen, d, 1)
+    np.add.at(res.engaged, d[engaged], 1)
+    np.add.at(res.expected, d, p_eng)
+
+    adopted_now = set()
+    for j, t in zip(d[engaged & spons].tolist(), trust[engaged & spons].tolist(), strict=True):
+        b = int(st.post_brand[j])
+        fit_p = float(st.interest[f, st.category[b]])
+        p_ad = float(mech.adoption_probability(susceptibility, t * inp.trust0[j], fit_p))
+        took = rng.random() < p_ad
+        if took and not day.adopted0[b, f] and b not in adopted_now:
+            adopted_now.add(b)
+            day.pairs.append((f, b, j))
+
+    new_trust = mech.trust_update(
+        trust,
+        1.0,
+        ~spons,
+        st.offtopic[d],
+        inp.excess[d],
+        sensitivity,
+        beh.trust_rebuild,
+        beh.trust_erosion,
+        beh.offtopic_penalty,
+    )
+    e.trust[rows] = new_trust
+    gone = rng.random(rows.size) < mech.unfollow_probability(
+        new_trust, beh.unfollow_threshold, beh.unfollow_rate
+    )
+    e.active[rows[gone]] = False
+    e.trust[rows[gone]] = 0.0  # an unfollowed edge keeps no trust
+    np.add.at(res.unfollows, d[gone], 1)
+    if gone.any():
+        st.unfollowed[f] = True
+
+    seen_sponsored = int(spons.sum())
+    res.exposures += seen_sponsored
+    st.exposures[f] = mech.exposure_update(st.exposures[f], seen_sponsored, beh.fatigue_decay)
+
+    for j in d[engaged].tolist():
+        if rng.random() < beh.discovery_rate:
+            friend = int(model.ties.random_friend(np.array([f]), rng.random(1))[0])
+            if friend >= 0 and rng.random() < st.interest[friend, st.inf_topic[j]]:
+                day.new_friend.append(friend)
+                day.new_j.append(j)
+
+    friends = model.ties.friends(f)
+    for b in range(st.n_brands):
+        if day.adopted0[b, f]:
+            continue
+        external = inp.own_p[b] * st.interest[f, st.category[b]]
+        if beh.wom_q > 0:
+            share = day.adopted0[b, friends].mean() if friends.size else 0.0
+            if rng.random() < mech.adoption_hazard(external, beh.wom_q, share):
+                day.own[b, f] = True
+        elif external > 0 and rng.random() < external:
+            day.own[b, f] = True
+        if beh.wom_p > 0:
+            for _ in range(int(day.new_adopted0[b, friends].sum())):
+                if rng.random() < beh.wom_p:
+                    day.wom[b, f] = True
+
+
+def step_reference(model, inp: DayInputs) -> DayResult:
+    """One day, one follower at a time (:func:`step_follower`), simultaneous activation.
+
+    The test oracle and the teaching version: Python loops over followers in index order,
+    the same mechanism functions. Each follower reads the start-of-day state and writes only
+    its own rows; adoptions and new follow edges are staged in a :class:`FollowerDay` and
+    applied together.
     """
     st = model.state
     e = st.edges
@@ -244,7 +380,7 @@ def step_reference(model, inp: DayInputs) -> DayResult:
     starts = np.searchsorted(e.src[order], np.arange(st.n_followers + 1))
     new_adopted0 = np.zeros_like(st.adopted)
     new_adopted0[st.new_b, st.new_f] = True
-    day = _Day(
+    day = FollowerDay(
         inp=inp,
         res=res,
         order=order,
@@ -257,8 +393,8 @@ def step_reference(model, inp: DayInputs) -> DayResult:
         new_friend=[],
         new_j=[],
     )
-    for follower in model.followers:  # agents in creation order; all read the same snapshot
-        follower.step(day)
+    for f in range(st.n_followers):  # all read the same start-of-day snapshot
+        step_follower(model, f, day)
     if day.pairs:
         pf, pb, pj = (np.array(x, np.int64) for x in zip(*day.pairs, strict=True))
     else:
@@ -273,23 +409,6 @@ def step_reference(model, inp: DayInputs) -> DayResult:
         )
         res.follows = np.bincount(j_new, minlength=st.n_influencers)
     return res
-
-
-@dataclass
-class _Day:
-    """Scratch space of one reference-engine day."""
-
-    inp: DayInputs
-    res: DayResult
-    order: np.ndarray  # active edge rows sorted by follower
-    starts: np.ndarray  # follower f's edges are order[starts[f]:starts[f+1]]
-    adopted0: np.ndarray  # adoption at the start of the day
-    new_adopted0: np.ndarray  # adopted during the previous day
-    pairs: list  # (follower, brand, influencer) adoptions through posts
-    own: np.ndarray  # adoptions through own posts and imitation
-    wom: np.ndarray  # adoptions through word of mouth
-    new_friend: list
-    new_j: list
 
 
 ENGINES = {"vectorized": step_vectorized, "reference": step_reference}

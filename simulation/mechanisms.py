@@ -272,7 +272,8 @@ def size_interpolation(followers, small: float, large: float, n_small: float, n_
 
 
 def tier_index(followers, bounds):
-    """Tier of an audience: 0 nano, 1 micro, 2 mid, 3 macro, 4 celebrity.
+    """Tier of an audience, an index into ``vocabulary.TIERS``: 0 nano, 1 micro, 2 mid,
+    3 macro, 4 celebrity.
 
     ``bounds`` are the lower boundaries of micro, mid, macro and celebrity.
     """

@@ -19,10 +19,12 @@ from mesa.agent import AgentSet
 
 from . import mechanisms as mech
 from .agents import Brand, Follower, Influencer, audience_health, plan_influencers
-from .config import TIERS, Config
+from .config import Config
 from .engines import ENGINES, DayInputs, DayResult
 from .network import build_ties
-from .state import CHANNELS, STRATEGIES, build_state, draw_susceptibility
+from .population import draw_susceptibility
+from .state import build_state
+from .vocabulary import CHANNELS, OWN, STRATEGIES, TIER_CHANNELS, TIERS, tier_channel
 
 __all__ = ["TIMESERIES_COLUMNS", "MarketModel"]
 
@@ -101,8 +103,6 @@ class MarketModel(mesa.Model):
         self._brand_list = list(self.brands)
         self._influencer_list = list(self.influencers)
         self._followers: AgentSet | None = None
-        if cfg.run.engine == "reference":
-            _ = self.followers
         k = cfg.population.n_topics
         self.mean_interest = st.interest.mean(axis=0, dtype=np.float64)
         off = np.array(
@@ -113,8 +113,8 @@ class MarketModel(mesa.Model):
         )
         self.offtopic_interest = off
         inf = cfg.influencers
-        #: lower follower bounds of micro, mid, macro and celebrity (for ``tier_index``)
-        self.tier_bounds = (inf.micro_min, inf.mid_min, inf.macro_min, inf.celebrity_min)
+        #: lower follower bounds of every tier but the smallest (for ``tier_index``)
+        self.tier_bounds = inf.tier_bounds[1:-1]
         self.platform_income = 0.0
         self.sponsorship = np.zeros(
             (st.n_influencers, inf.sponsored_cap + 1, inf.sponsored_cap + 1)
@@ -132,8 +132,8 @@ class MarketModel(mesa.Model):
     def followers(self) -> AgentSet:
         """Follower agents (views of the follower arrays), created on first use.
 
-        The vectorized engine never needs the objects, so a million-follower run does not
-        pay for them; the reference engine and anyone who asks gets them all.
+        No engine needs the objects (both step the arrays), so a million-follower run does
+        not pay for them; anyone who asks gets them all.
         """
         if self._followers is None:
             self._followers = AgentSet(
@@ -179,7 +179,7 @@ class MarketModel(mesa.Model):
         st.booked[:] = 0
         st.booked_off[:] = 0
         st.schedule[:] = -1
-        self._audience = None
+        self.forget_audience_stats()
         plan_influencers(self)
         self.brands.do("plan")
         for pooled in (False, True):
@@ -197,10 +197,16 @@ class MarketModel(mesa.Model):
                     for b, _, _ in offers[j]:
                         self._brand_list[b].answered(j, taken.get(b, 0))
 
+    def forget_audience_stats(self) -> None:
+        """Drop the measured audiences, so the next :meth:`audience_stats` measures them on
+        the audiences of that day (done at the start of every period, before brands plan)."""
+        self._audience = None
+
     def audience_stats(self, cand: np.ndarray, b: int) -> tuple[np.ndarray, ...]:
         """What the platform shows brand ``b`` of accounts ``cand``: their followers' mean
         trust in recommendations (``r * B``), mean interest in the brand's category, and the
-        share already the brand's customers (all measured on today's audiences)."""
+        share already the brand's customers (measured once a period, on the audiences of its
+        first day, and kept until :meth:`forget_audience_stats`)."""
         st = self.state
         e = st.edges
         m = st.n_influencers
@@ -291,14 +297,14 @@ class MarketModel(mesa.Model):
         if st.n_brands:
             spons = np.flatnonzero(st.sponsored)
             b = st.post_brand[spons]
-            ch = 1 + st.tier[spons].astype(np.int64)
+            ch = tier_channel(st.tier[spons].astype(np.int64))
             nb, nc = st.n_brands, len(CHANNELS)
             key = b * nc + ch
             size = nb * nc
             imp = np.bincount(key, weights=r.seen[spons] * w, minlength=size).reshape(nb, nc)
             eng = np.bincount(key, weights=r.engaged[spons] * w, minlength=size).reshape(nb, nc)
             cus = np.bincount(key, weights=r.adopt_via[spons] * w, minlength=size).reshape(nb, nc)
-            cus[:, 0] = r.adopt_own * w
+            cus[:, OWN] = r.adopt_own * w
             for brand in self._brand_list:
                 k = brand.index
                 brand.impressions += imp[k]
@@ -366,16 +372,16 @@ class MarketModel(mesa.Model):
             m[f"price_{name}"] = float(st.price[sel].mean()) if sel.any() else float("nan")
         tot = self.totals
         brands = self._brand_list
-        paid = sum(float(b.paid[1:].sum()) for b in brands)
-        own = sum(float(b.paid[0]) for b in brands)
+        paid = sum(float(b.paid[TIER_CHANNELS].sum()) for b in brands)
+        own = sum(float(b.paid[OWN]) for b in brands)
         fees = sum(float(b.fees.sum()) for b in brands)
         over = sum(float(b.overhead.sum()) for b in brands)
         spend = paid + own + fees + over
-        deals = sum(int(b.posts[1:].sum()) for b in brands)
-        imp = sum(float(b.impressions[1:].sum()) for b in brands)
-        eng = sum(float(b.engagements[1:].sum()) for b in brands)
-        cus = sum(float(b.customers[1:].sum()) for b in brands)
-        cus_own = sum(float(b.customers[0]) for b in brands)
+        deals = sum(int(b.posts[TIER_CHANNELS].sum()) for b in brands)
+        imp = sum(float(b.impressions[TIER_CHANNELS].sum()) for b in brands)
+        eng = sum(float(b.engagements[TIER_CHANNELS].sum()) for b in brands)
+        cus = sum(float(b.customers[TIER_CHANNELS].sum()) for b in brands)
+        cus_own = sum(float(b.customers[OWN]) for b in brands)
         infl = sum(b.influencer_spend for b in brands)
         emv = mech.earned_media_value(
             imp, eng, cfg.brands.value_per_impression, cfg.brands.value_per_engagement

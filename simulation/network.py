@@ -1,11 +1,11 @@
-"""The social graph: follower-to-follower ties and follow edges from followers to influencers.
+"""The social graph: follower-to-follower ties, and the market's graph exported to networkx.
 
 Ties come from networkx generators seeded with the run's Generator, or from an edge list or
 GraphML file, and are converted once to compressed sparse rows (CSR) for stepping. Above
 ``graph.array_threshold`` followers the same generators write straight into arrays (networkx
-costs about 440 bytes per tie). Follow edges are drawn per influencer: a heavy-tailed audience
-size within the tier, a share from the influencer's own topic (homophily), the rest at random.
-Both export back to networkx with :func:`to_networkx`.
+costs about 440 bytes per tie). Who is in the market (account sizes, follower attributes and
+the follow edges from followers to influencers) is drawn apart, in ``population.py``.
+:func:`to_networkx` exports ties and follow edges together.
 """
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ import networkx as nx
 import numpy as np
 
 from . import mechanisms as mech
-from .config import TIERS, Config, ConfigError, GraphConfig
+from .config import Config, ConfigError, GraphConfig
+from .vocabulary import TIERS
 
 __all__ = [
     "GraphFile",
@@ -62,6 +63,20 @@ class Ties:
         indptr = np.zeros(n + 1, dtype=np.int64)
         np.cumsum(np.bincount(src, minlength=n), out=indptr[1:])
         return cls(n=n, indptr=indptr, indices=dst.astype(np.int32))
+
+    @classmethod
+    def from_networkx(cls, g: nx.Graph) -> Ties:
+        """CSR from a networkx graph; its nodes become followers 0..n-1 in numeric order when
+        every label is an integer, else in text order (the inverse of :meth:`to_networkx`
+        for a graph on 0..n-1)."""
+        n = g.number_of_nodes()
+        if n == 0:
+            return cls.from_edges(0, np.zeros(0), np.zeros(0))
+        index = {node: i for i, node in enumerate(_node_order(g.nodes()))}
+        if g.number_of_edges() == 0:
+            return cls.from_edges(n, np.zeros(0), np.zeros(0))
+        pairs = np.array([(index[a], index[b]) for a, b in g.edges()], dtype=np.int64)
+        return cls.from_edges(n, pairs[:, 0], pairs[:, 1])
 
     @classmethod
     def complete_graph(cls, n: int) -> Ties:
@@ -163,17 +178,6 @@ def _node_order(nodes) -> list:
         return sorted(nodes, key=lambda x: int(x))
     except (TypeError, ValueError):
         return sorted(nodes, key=str)
-
-
-def _from_networkx(g: nx.Graph) -> Ties:
-    n = g.number_of_nodes()
-    if n == 0:
-        return Ties.from_edges(0, np.zeros(0), np.zeros(0))
-    index = {node: i for i, node in enumerate(_node_order(g.nodes()))}
-    if g.number_of_edges() == 0:
-        return Ties.from_edges(n, np.zeros(0), np.zeros(0))
-    pairs = np.array([(index[a], index[b]) for a, b in g.edges()], dtype=np.int64)
-    return Ties.from_edges(n, pairs[:, 0], pairs[:, 1])
 
 
 def ba_edges_array(n: int, m: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -486,17 +490,17 @@ def build_ties(cfg: Config, topics: np.ndarray, rng: np.random.Generator) -> Tie
         child = np.arange(1, n)
         return Ties.from_edges(n, (child - 1) // g.branching, child)
     if g.kind == "karate":
-        return _from_networkx(nx.karate_club_graph())
+        return Ties.from_networkx(nx.karate_club_graph())
     if g.kind in ("edgelist", "graphml"):
-        return _from_networkx(_load_graph_file(g, n, cfg.base_dir))
+        return Ties.from_networkx(_load_graph_file(g, n, cfg.base_dir))
     if g.kind == "barabasi_albert":
         if big:
             return Ties.from_edges(n, *ba_edges_array(n, g.m, rng))
-        return _from_networkx(nx.barabasi_albert_graph(n, g.m, seed=rng))
+        return Ties.from_networkx(nx.barabasi_albert_graph(n, g.m, seed=rng))
     if g.kind == "watts_strogatz":
         if big:
             return Ties.from_edges(n, *ws_edges_array(n, g.k, g.rewire, rng))
-        return _from_networkx(nx.watts_strogatz_graph(n, g.k, g.rewire, seed=rng))
+        return Ties.from_networkx(nx.watts_strogatz_graph(n, g.k, g.rewire, seed=rng))
     if g.kind == "topic_blocks":
         return Ties.from_edges(n, *block_edges_array(topics, g.mean_degree, g.homophily, rng))
     raise ConfigError(f"graph.kind: {g.kind!r} is not supported")  # pragma: no cover

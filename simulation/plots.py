@@ -10,8 +10,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from .config import TIERS
-from .state import CHANNELS, STRATEGIES
+from .vocabulary import CHANNELS, STRATEGIES, TIERS
 
 __all__ = ["PLOTS", "plot_run"]
 

@@ -1,12 +1,15 @@
-"""Who is in the market: followers' interests, influencers' audience sizes and audiences.
+"""Who is in the market: followers' interests, sensitivity and susceptibility; influencers'
+audience sizes, authenticity and audiences.
 
 Population draws live here, apart from the social graph (``network.py``): every function
-takes the run's one Generator and draws in a fixed order.
+takes the run's one Generator, and ``state.build_state`` and ``MarketModel`` call them in a
+fixed order (docs/ODD.md section 5).
 """
 
 from __future__ import annotations
 
 import numpy as np
+from scipy.special import betaincinv
 
 from . import mechanisms as mech
 from .config import Config
@@ -18,7 +21,10 @@ __all__ = [
     "account_size_quantile",
     "draw_audience_sizes",
     "draw_audiences",
+    "draw_beta",
     "draw_interests",
+    "draw_sensitivity",
+    "draw_susceptibility",
     "tier_shares",
 ]
 
@@ -37,6 +43,59 @@ def draw_interests(
     primary = gam.argmax(axis=1)
     interest = (gam / gam[np.arange(n), primary][:, None]).astype(np.float32)
     return interest, primary.astype(np.int16)
+
+
+def draw_sensitivity(n: int, mean: float, sigma: float, rng: np.random.Generator) -> np.ndarray:
+    """Followers' sensitivity to commercial content (it multiplies their trust erosion):
+    ``LogNormal(mu, sigma)`` with ``mu = log(mean) - sigma^2 / 2``, so that its mean is
+    ``mean``; all zero, with no draw, when the mean is 0. Returns float32.
+
+    Parameters: ``population.sensitivity_mean``, ``population.sensitivity_sigma``.
+    Source: assumption (a log-normal spread of a positive multiplier).
+    """
+    if mean > 0:
+        mu = np.log(mean) - sigma**2 / 2
+        return rng.lognormal(mu, sigma, n).astype(np.float32)
+    return np.zeros(n, np.float32)
+
+
+def draw_susceptibility(cfg: Config, rng: np.random.Generator) -> np.ndarray:
+    """Followers' purchase propensity: ``Beta(mean * c, (1 - mean) * c)``, exactly 0 or 1
+    when the mean is 0 or 1. Returns float32.
+
+    Parameters: ``population.susceptibility_mean`` (mean) and
+    ``population.susceptibility_concentration`` (c). Source: the mean from HelloSociety 2018
+    (docs/ODD.md 7.2); the spread an assumption. ``rng.beta`` takes a number of uniforms that
+    depends on its parameters, so the model draws this last, after the ties, and a change of
+    these parameters leaves the rest of the market as it was.
+    """
+    pop = cfg.population
+    n = pop.n_followers
+    m = min(max(pop.susceptibility_mean, 1e-9), 1.0 - 1e-9)
+    c = pop.susceptibility_concentration
+    draw = rng.beta(m * c, (1.0 - m) * c, n)
+    if pop.susceptibility_mean <= 0.0:
+        draw = np.zeros(n)
+    elif pop.susceptibility_mean >= 1.0:
+        draw = np.ones(n)
+    return draw.astype(np.float32)
+
+
+def draw_beta(mean, concentration: float, size: int, rng: np.random.Generator) -> np.ndarray:
+    """Beta draws with the given mean(s) and concentration (a + b), by inverse CDF:
+    ``x = I^-1(u; mean * concentration, (1 - mean) * concentration)``, one uniform u each;
+    exactly 0 or 1 at mean 0 or 1.
+
+    Drawn from exactly ``size`` uniforms, so the draws that follow in the run's one
+    Generator do not depend on the Beta's parameters (a sweep over a mean leaves the rest of
+    the market as it was: common random numbers). The model draws influencers' authenticity
+    with it (``influencers.authenticity_mean``, ``influencers.authenticity_concentration``).
+    """
+    mean = np.broadcast_to(np.asarray(mean, dtype=np.float64), (size,))
+    m = np.clip(mean, 1e-9, 1.0 - 1e-9)
+    u = rng.random(size)
+    draw = betaincinv(m * concentration, (1.0 - m) * concentration, u)
+    return np.where(mean <= 0.0, 0.0, np.where(mean >= 1.0, 1.0, draw))
 
 
 #: Published distribution of accounts by follower count, as the share of accounts with at
@@ -98,11 +157,9 @@ def draw_audience_sizes(cfg: Config, rng: np.random.Generator) -> tuple[np.ndarr
     their sizes follow the published distribution (:func:`account_size_ccdf`), drawn by
     inverse CDF with one uniform u each: ``N = G^-1(G(lo) - u (G(lo) - G(hi)))``, floored.
     """
-    i = cfg.influencers
-    bounds = [i.nano_min, i.micro_min, i.mid_min, i.macro_min, i.celebrity_min, i.celebrity_max]
-    counts = [i.n_nano, i.n_micro, i.n_mid, i.n_macro, i.n_celebrity]
+    bounds = cfg.influencers.tier_bounds
     sizes, tiers = [], []
-    for t, c in enumerate(counts):
+    for t, c in enumerate(cfg.influencers.tier_counts):
         lo, hi = bounds[t], bounds[t + 1]
         g_lo, g_hi = account_size_ccdf([lo, hi])
         u = rng.random(c)

@@ -16,9 +16,9 @@ import numpy as np
 import pandas as pd
 
 from . import mechanisms as mech
-from .config import TIERS, Config, apply_overrides, load_config
+from .config import Config, apply_overrides, load_config
 from .model import MarketModel
-from .state import CHANNELS, STRATEGIES
+from .vocabulary import CELEBRITY, CHANNELS, MICRO, OWN, STRATEGIES, TIER_CHANNELS, TIERS
 
 __all__ = ["RunResult", "brand_table", "follower_table", "influencer_table", "run", "summarize"]
 
@@ -214,7 +214,7 @@ BRAND_COLUMNS: list[str] = (
         "sales_per_dollar",
     ]
     + [f"spend_{c}" for c in CHANNELS]
-    + [f"customers_{c}" for c in CHANNELS[1:]]
+    + [f"customers_{c}" for c in CHANNELS[TIER_CHANNELS]]
     + [f"budget_share_{c}" for c in CHANNELS]
 )
 
@@ -224,7 +224,8 @@ def brand_table(model: MarketModel) -> pd.DataFrame:
     customers in people."""
     st = model.state
     rows = []
-    for b in model._brand_list:
+    for k in range(st.n_brands):
+        b = model.brand(k)
         by_channel = b.spend_by_channel
         row = {
             "brand": b.index,
@@ -235,17 +236,17 @@ def brand_table(model: MarketModel) -> pd.DataFrame:
             "budgeted": float(b.budgeted.sum()),
             "budget_used": b.spend,
             "budget_unspent": float(b.budgeted.sum()) - b.spend,
-            "deals": int(b.posts[1:].sum()),
+            "deals": int(b.posts[TIER_CHANNELS].sum()),
             "relationships": b.relationships,
-            "paid": float(b.paid[1:].sum()),
-            "own_spend": float(b.paid[0]),
+            "paid": float(b.paid[TIER_CHANNELS].sum()),
+            "own_spend": float(b.paid[OWN]),
             "platform_fees": float(b.fees.sum()),
             "overhead": float(b.overhead.sum()),
             "spend": b.spend,
-            "impressions": float(b.impressions[1:].sum()),
-            "engagements": float(b.engagements[1:].sum()),
-            "customers_sponsored": float(b.customers[1:].sum()),
-            "customers_own": float(b.customers[0]),
+            "impressions": float(b.impressions[TIER_CHANNELS].sum()),
+            "engagements": float(b.engagements[TIER_CHANNELS].sum()),
+            "customers_sponsored": float(b.customers[TIER_CHANNELS].sum()),
+            "customers_own": float(b.customers[OWN]),
             "customers_wom": b.wom_customers,
             "customers": float(b.customers.sum()) + b.wom_customers,
             "earned_value": b.earned_value,
@@ -256,8 +257,10 @@ def brand_table(model: MarketModel) -> pd.DataFrame:
         for c, name in enumerate(CHANNELS):
             row[f"spend_{name}"] = float(by_channel[c])
             row[f"budget_share_{name}"] = float(st.shares[b.index, c])
-        for c, name in enumerate(CHANNELS[1:], start=1):
-            row[f"customers_{name}"] = float(b.customers[c])
+        for name, customers in zip(
+            CHANNELS[TIER_CHANNELS], b.customers[TIER_CHANNELS], strict=True
+        ):
+            row[f"customers_{name}"] = float(customers)
         rows.append(row)
     df = pd.DataFrame(rows, columns=BRAND_COLUMNS)
     return df.astype(
@@ -326,7 +329,7 @@ def summarize(model: MarketModel, ts: pd.DataFrame, inf: pd.DataFrame, br: pd.Da
         for t in TIERS
     }
     out["engagement_rate_by_tier"] = rates
-    micro, celeb = rates.get("micro"), rates.get("celebrity")
+    micro, celeb = rates.get(TIERS[MICRO]), rates.get(TIERS[CELEBRITY])
     out["micro_to_celebrity_engagement"] = micro / celeb if micro and celeb else None
     out["price_by_tier_start"] = {t: _f(ts[f"price_{t}"].iloc[0]) for t in TIERS}
     out["price_by_tier_end"] = {t: _f(ts[f"price_{t}"].iloc[-1]) for t in TIERS}

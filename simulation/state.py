@@ -12,44 +12,33 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.special import betaincinv
 
 from . import mechanisms as mech
-from .config import TIERS, Config
-from .population import draw_audience_sizes, draw_audiences, draw_interests
+from .config import Config
+from .population import (
+    draw_audience_sizes,
+    draw_audiences,
+    draw_beta,
+    draw_interests,
+    draw_sensitivity,
+)
+from .vocabulary import (
+    CHANNELS,
+    OWN,
+    STRATEGIES,
+    STRATEGY_CELEBRITY,
+    STRATEGY_MICRO,
+    STRATEGY_MIXED,
+    STRATEGY_TIERS,
+    TIER_CHANNELS,
+    tier_channel,
+)
 
 __all__ = [
-    "CHANNELS",
-    "STRATEGIES",
-    "STRATEGY_TIERS",
     "EdgeArrays",
     "MarketState",
     "build_state",
-    "draw_susceptibility",
 ]
-
-#: Brand strategies and the influencer tiers (indices into ``TIERS``) each recruits from.
-STRATEGIES: tuple[str, ...] = ("micro", "celebrity", "mixed")
-#: A brand's budget channels: its own posts, then one per influencer tier (``TIERS`` order).
-CHANNELS: tuple[str, ...] = ("own", *TIERS)
-STRATEGY_TIERS: dict[str, tuple[int, ...]] = {
-    "micro": (1,),
-    "celebrity": (4,),
-    "mixed": (0, 1, 2, 3, 4),
-}
-
-
-def _beta(rng: np.random.Generator, mean, concentration: float, size: int) -> np.ndarray:
-    """Beta draws with the given mean(s) and concentration (a + b); exact at mean 0 or 1.
-
-    Drawn by inverse CDF from exactly ``size`` uniforms, so the draws that follow in the
-    run's one Generator do not depend on the Beta's parameters (a sweep over a mean leaves
-    the rest of the market as it was: common random numbers)."""
-    mean = np.broadcast_to(np.asarray(mean, dtype=np.float64), (size,))
-    m = np.clip(mean, 1e-9, 1.0 - 1e-9)
-    u = rng.random(size)
-    draw = betaincinv(m * concentration, (1.0 - m) * concentration, u)
-    return np.where(mean <= 0.0, 0.0, np.where(mean >= 1.0, 1.0, draw))
 
 
 @dataclass
@@ -151,7 +140,7 @@ class MarketState:
     new_b: np.ndarray  # brands of those adoptions
     any_adopted: np.ndarray  # (n,) bool, has adopted some brand's product
     # influencers
-    tier: np.ndarray  # (m,) int8 tier at creation
+    tier: np.ndarray  # (m,) int8 index into TIERS, tier at creation
     inf_topic: np.ndarray  # (m,) int16
     authenticity: np.ndarray  # (m,) float64
     horizon: np.ndarray  # (m,) float64 periods of future income weighed (D)
@@ -217,40 +206,27 @@ def initial_shares(strategy: np.ndarray, own_share: float) -> tuple[np.ndarray, 
     """
     b = strategy.size
     allowed = np.zeros((b, len(CHANNELS)), bool)
-    allowed[:, 0] = True
+    allowed[:, OWN] = True
     for k, name in enumerate(STRATEGIES):
         rows = strategy == k
         for t in STRATEGY_TIERS[name]:
-            allowed[rows, 1 + t] = True
-    tiers = allowed[:, 1:].sum(axis=1, keepdims=True)
+            allowed[rows, tier_channel(t)] = True
+    tiers = allowed[:, TIER_CHANNELS].sum(axis=1, keepdims=True)
     shares = np.zeros((b, len(CHANNELS)))
-    shares[:, 0] = own_share
-    shares[:, 1:] = np.where(allowed[:, 1:], (1.0 - own_share) / np.maximum(tiers, 1), 0.0)
+    shares[:, OWN] = own_share
+    shares[:, TIER_CHANNELS] = np.where(
+        allowed[:, TIER_CHANNELS], (1.0 - own_share) / np.maximum(tiers, 1), 0.0
+    )
     return allowed, shares
-
-
-def draw_susceptibility(cfg: Config, rng: np.random.Generator) -> np.ndarray:
-    """Followers' purchase propensity, Beta with mean ``population.susceptibility_mean`` and
-    concentration ``population.susceptibility_concentration`` (exactly 0 or 1 at those
-    means), as float32."""
-    pop = cfg.population
-    n = pop.n_followers
-    m = min(max(pop.susceptibility_mean, 1e-9), 1.0 - 1e-9)
-    c = pop.susceptibility_concentration
-    draw = rng.beta(m * c, (1.0 - m) * c, n)
-    if pop.susceptibility_mean <= 0.0:
-        draw = np.zeros(n)
-    elif pop.susceptibility_mean >= 1.0:
-        draw = np.ones(n)
-    return draw.astype(np.float32)
 
 
 def build_state(cfg: Config, rng: np.random.Generator) -> MarketState:
     """Draw a market from a scenario: followers, influencers, audiences and brands.
 
-    Order of draws (fixed, so a seed means one market): interests, sensitivity, influencer
-    sizes, topics, authenticity, audiences, brands. Follower ties are drawn by the model right
-    after, from the same Generator, then susceptibility (:func:`draw_susceptibility`), last:
+    Order of draws (fixed, so a seed means one market; the draws themselves are the
+    functions of ``population.py``): interests, sensitivity, influencer sizes, topics,
+    authenticity, audiences, brands. Follower ties are drawn by the model right after, from
+    the same Generator, then susceptibility (:func:`population.draw_susceptibility`), last:
     its Beta draws take a number of uniforms that depends on its parameters, so drawing it
     after the market's structure keeps that structure the same when they change.
     """
@@ -258,16 +234,12 @@ def build_state(cfg: Config, rng: np.random.Generator) -> MarketState:
     n, k = pop.n_followers, pop.n_topics
     w = mech.people_per_follower(pop.people, n)
     interest, topic = draw_interests(n, k, pop.interest_concentration, rng)
-    if pop.sensitivity_mean > 0:
-        mu = np.log(pop.sensitivity_mean) - pop.sensitivity_sigma**2 / 2
-        sensitivity = rng.lognormal(mu, pop.sensitivity_sigma, n)
-    else:
-        sensitivity = np.zeros(n)
+    sensitivity = draw_sensitivity(n, pop.sensitivity_mean, pop.sensitivity_sigma, rng)
 
     sizes, tier = draw_audience_sizes(cfg, rng)
     m = sizes.size
     inf_topic = rng.integers(0, k, size=m).astype(np.int16)
-    authenticity = _beta(rng, inf.authenticity_mean, inf.authenticity_concentration, m)
+    authenticity = draw_beta(inf.authenticity_mean, inf.authenticity_concentration, m, rng)
     src, dst = draw_audiences(cfg, topic, sizes, inf_topic, rng)
     trust0 = mech.size_interpolation(
         sizes, beh.trust_init_small, beh.trust_init_large, inf.micro_min, inf.fame_size
@@ -296,7 +268,11 @@ def build_state(cfg: Config, rng: np.random.Generator) -> MarketState:
     category = rng.integers(0, k, size=b).astype(np.int16)
     n_micro = round(b * br.share_micro)
     n_celeb = min(b - n_micro, round(b * br.share_celebrity))
-    strategy = np.array([0] * n_micro + [1] * n_celeb + [2] * (b - n_micro - n_celeb), np.int8)
+    n_mixed = b - n_micro - n_celeb
+    strategy = np.array(
+        [STRATEGY_MICRO] * n_micro + [STRATEGY_CELEBRITY] * n_celeb + [STRATEGY_MIXED] * n_mixed,
+        np.int8,
+    )
     platform = np.zeros(b, bool)
     platform[rng.permutation(b)[: round(b * br.platform_share)]] = True
     allowed, shares = initial_shares(strategy, br.own_share)
@@ -312,8 +288,8 @@ def build_state(cfg: Config, rng: np.random.Generator) -> MarketState:
         w=w,
         interest=interest,
         topic=topic,
-        susceptibility=np.zeros(n, np.float32),  # drawn last (draw_susceptibility)
-        sensitivity=sensitivity.astype(np.float32),
+        susceptibility=np.zeros(n, np.float32),  # drawn last (population.draw_susceptibility)
+        sensitivity=sensitivity,
         exposures=np.zeros(n, np.float32),
         unfollowed=np.zeros(n, bool),
         adopted=adopted,

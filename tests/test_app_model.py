@@ -20,6 +20,7 @@ from simulation.app.model import (
 )
 from simulation.config import apply_overrides, config_to_dict
 from simulation.model import MarketModel
+from simulation.vocabulary import STRATEGIES, STRATEGY_CELEBRITY, STRATEGY_MICRO
 
 #: Small enough to build in a fraction of a second; every scenario fits it.
 N = 1_500
@@ -77,7 +78,8 @@ def test_levers_reach_the_model_state():
     st = model.state
     assert st.n_followers == N
     assert st.n_brands == 6
-    assert np.bincount(st.strategy, minlength=3).tolist() == [3, 3, 0]
+    counts = np.bincount(st.strategy, minlength=len(STRATEGIES))
+    assert counts[STRATEGY_MICRO] == counts[STRATEGY_CELEBRITY] == 3 == counts.sum() / 2
     assert st.platform.all()
     assert float(st.sensitivity.max()) == 0.0
     assert int(st.capacity.max()) == 0

@@ -23,6 +23,7 @@ from simulation.config import (
     load_config,
     parse_override,
 )
+from simulation.vocabulary import MACRO, TIERS
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = sorted((ROOT / "configs").glob("*.toml"))
@@ -295,10 +296,10 @@ def test_a_market_smaller_than_the_largest_tier_needs_that_tier_empty():
     small = {"population": {"n_followers": 20_000, "people": 200_000}}
     with pytest.raises(ConfigError, match=r"^influencers\.celebrity_max: "):
         config_from_dict(small)
-    no_big = {f"n_{t}": 0 for t in ("macro", "celebrity")}
+    no_big = {f"n_{t}": 0 for t in TIERS[MACRO:]}
     cfg = config_from_dict({**small, "influencers": no_big})
     assert cfg.population.people == 200_000
-    assert cfg.n_influencers == 1891 + 842 + 192
+    assert cfg.n_influencers == sum(config_from_dict({}).influencers.tier_counts[:MACRO])
 
 
 def test_more_accounts_than_simulated_followers_is_refused():

@@ -18,10 +18,22 @@ import pytest
 from conftest import ROOT, baseline_run
 
 from simulation import mechanisms as mech
-from simulation.agents import CELEBRITY, plan_influencers
-from simulation.config import TIERS, load_config
+from simulation.agents import plan_influencers
+from simulation.config import load_config
 from simulation.model import MarketModel
 from simulation.runner import brand_table, influencer_table, run, steady_state
+from simulation.vocabulary import (
+    CELEBRITY,
+    MICRO,
+    MID,
+    STRATEGIES,
+    STRATEGY_CELEBRITY,
+    STRATEGY_MICRO,
+    STRATEGY_MIXED,
+    TIER_CHANNELS,
+    TIERS,
+    tier_channel,
+)
 
 BASELINE = ROOT / "configs" / "baseline.toml"
 
@@ -133,7 +145,8 @@ def test_baseline_prices_settle_within_two_years(seed):
         assert ss["price_drift"][t] is not None
         assert abs(ss["price_drift"][t]) < 0.05, t
     # prices did move to get there: demand multipliers are no longer all at their start
-    assert res.summary["price_by_tier_end"]["micro"] != res.summary["price_by_tier_start"]["micro"]
+    micro = TIERS[MICRO]
+    assert res.summary["price_by_tier_end"][micro] != res.summary["price_by_tier_start"][micro]
 
 
 def test_steady_state_detects_a_trend():
@@ -141,10 +154,11 @@ def test_steady_state_detects_a_trend():
     flat = pd.DataFrame({f"price_{t}": np.full(400, 10.0) for t in TIERS})
     assert steady_state(flat, 30)["settled"] is True
     rising = flat.copy()
-    rising["price_mid"] = 10.0 * 1.001**days  # 0.1% a day: about 10% over a 100-day window
+    mid = TIERS[MID]
+    rising[f"price_{mid}"] = 10.0 * 1.001**days  # 0.1% a day: about 10% over a 100-day window
     out = steady_state(rising, 30)
     assert out["settled"] is False
-    assert out["price_drift"]["mid"] == pytest.approx(1.001**50 - 1, rel=1e-6)
+    assert out["price_drift"][mid] == pytest.approx(1.001**50 - 1, rel=1e-6)
 
 
 # -- one population scale: outcomes converge -----------------------------------------------
@@ -162,8 +176,8 @@ def _outcomes(res) -> dict[str, float]:
     s, ts = res.summary, res.timeseries
     half = ts.iloc[len(ts) // 2 :]
     return {
-        "sales_per_dollar_micro": s["sales_per_dollar_by_strategy"]["micro"],
-        "sales_per_dollar_mixed": s["sales_per_dollar_by_strategy"]["mixed"],
+        "sales_per_dollar_micro": s["sales_per_dollar_by_strategy"][STRATEGIES[STRATEGY_MICRO]],
+        "sales_per_dollar_mixed": s["sales_per_dollar_by_strategy"][STRATEGIES[STRATEGY_MIXED]],
         "mean_fatigue": half["mean_fatigue"].mean(),
         "adopted_share": s["adopted_share_end"],
     }
@@ -200,10 +214,10 @@ def test_celebrity_brands_buy_only_their_own_posts_at_the_defaults(two_resolutio
     for runs in two_resolutions.values():
         for res in runs:
             br = res.brands
-            celeb = br[br["strategy"] == "celebrity"]
+            celeb = br[br["strategy"] == STRATEGIES[STRATEGY_CELEBRITY]]
             assert (celeb["deals"] == 0).all()
             assert (celeb["spend_own"] > 0).all()
-            assert br["spend_celebrity"].sum() == 0.0
+            assert br[f"spend_{TIERS[CELEBRITY]}"].sum() == 0.0
 
 
 # -- brands choose -------------------------------------------------------------------------
@@ -268,7 +282,7 @@ def test_brands_offer_best_first_above_the_hurdle_within_the_budget():
             assert brand.value[i] / (unit + over / least) >= br.hurdle
             if least > 1:
                 assert brand.value[i] / (unit + over / (least - 1)) < br.hurdle
-            ch = 1 + int(st.tier[j])
+            ch = tier_channel(int(st.tier[j]))
             left[ch] -= n * unit + over
             offered.setdefault(ch, []).append(ratio_all[i])
             if not brand.uses_platform:
@@ -277,12 +291,12 @@ def test_brands_offer_best_first_above_the_hurdle_within_the_budget():
         # best first: in each channel, every candidate not yet asked that ranks above an
         # offered one was offered too (or refused at once, being fully booked)
         for ch, ratios in offered.items():
-            sel = (1 + st.tier[brand.cand] == ch) & ~before[brand.cand]
+            sel = (tier_channel(st.tier[brand.cand]) == ch) & ~before[brand.cand]
             sel &= st.capacity[brand.cand] > 0
             better = brand.cand[sel & (ratio_all > min(ratios) + 1e-12)]
             assert brand.asked[better].all()
         # within each channel's budget
-        assert np.all(left[1:] >= -1e-9)
+        assert np.all(left[TIER_CHANNELS] >= -1e-9)
         checked += 1
     assert checked >= 5
 
@@ -299,7 +313,7 @@ def test_the_platform_shows_measured_audiences(tiny):
         model.step()
     st = model.state
     e = st.edges
-    model._audience = None
+    model.forget_audience_stats()
     cand = np.arange(st.n_influencers)
     b = 0
     trust, interest, adopted = model.audience_stats(cand, b)
@@ -450,7 +464,7 @@ def test_a_costlier_relationship_means_fewer_micro_deals():
             "population.n_followers=10000", "run.steps=90", f"brands.relationship_cost={cost}"
         )
         br = run(cfg, seed=1).brands
-        micro = br[br["strategy"] == "micro"]
+        micro = br[br["strategy"] == STRATEGIES[STRATEGY_MICRO]]
         deals.append(micro["deals"].sum())
         per_rel.append(micro["deals"].sum() / micro["relationships"].sum())
     assert deals[1] < 0.8 * deals[0]

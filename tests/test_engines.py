@@ -1,4 +1,4 @@
-"""The vectorized engine and the reference engine (one Follower.step() per agent) apply the
+"""The vectorized engine and the reference engine (one step_follower() per follower) apply the
 same rules: over many seeds their outcomes have the same distribution.
 
 The market is the validation report's tiny one with strong, fast dynamics, where half of

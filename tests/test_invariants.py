@@ -19,6 +19,7 @@ from simulation import mechanisms as mech
 from simulation.model import TIMESERIES_COLUMNS, MarketModel
 from simulation.runner import run
 from simulation.state import EdgeArrays
+from simulation.vocabulary import CHANNELS, OWN, TIER_CHANNELS, TIERS
 
 COUNT_COLUMNS = [
     c
@@ -74,12 +75,12 @@ def _check_money(model: MarketModel) -> None:
     st, cfg = model.state, model.cfg
     brands = list(model.brands)
     # brand payments to influencers are the influencers' income
-    to_influencers = sum(float(b.paid[1:].sum()) for b in brands)
+    to_influencers = sum(float(b.paid[TIER_CHANNELS].sum()) for b in brands)
     assert to_influencers == pytest.approx(st.income.sum(), rel=1e-12, abs=1e-9)
     # platform income is the fees
     assert model.platform_income == pytest.approx(sum(float(b.fees.sum()) for b in brands))
     # every dollar brands spent went to an influencer, the platform, overhead or own posts
-    own = sum(float(b.paid[0]) for b in brands)
+    own = sum(float(b.paid[OWN]) for b in brands)
     fees = sum(float(b.fees.sum()) for b in brands)
     overhead = sum(float(b.overhead.sum()) for b in brands)
     assert sum(b.spend for b in brands) == pytest.approx(
@@ -90,7 +91,7 @@ def _check_money(model: MarketModel) -> None:
         for book in (b.paid, b.fees, b.overhead, b.posts, b.customers):
             assert np.all(book >= 0)
         # own posts carry no fee and no overhead
-        assert b.fees[0] == 0.0 and b.overhead[0] == 0.0
+        assert b.fees[OWN] == 0.0 and b.overhead[OWN] == 0.0
         if b.uses_platform:
             np.testing.assert_allclose(b.fees, cfg.platform.fee_rate * b.paid * (b.posts > 0))
         else:
@@ -98,10 +99,10 @@ def _check_money(model: MarketModel) -> None:
         # overhead: the relationship cost for every relationship-period, cut by the platform
         per = cfg.brands.relationship_cost * (1 - cfg.platform.overhead_cut * b.uses_platform)
         assert b.overhead.sum() == pytest.approx(b.relationships * per)
-        assert b.relationships <= b.posts[1:].sum()
+        assert b.relationships <= b.posts[TIER_CHANNELS].sum()
         # never more than budgeted
         assert b.spend <= b.budgeted.sum() * (1 + 1e-12) + 1e-9
-    assert sum(int(b.posts[1:].sum()) for b in brands) == st.deals.sum()
+    assert sum(int(b.posts[TIER_CHANNELS].sum()) for b in brands) == st.deals.sum()
 
 
 def _check_state(model: MarketModel, prev: dict | None) -> dict:
@@ -219,10 +220,10 @@ def test_invariants_every_step_vectorized(tiny, seed):
     model = _run_checked(tiny(**MARKET), seed, 60)
     # the run exercised what the invariants are about
     brands = list(model.brands)
-    assert sum(int(b.posts[1:].sum()) for b in brands) > 0
+    assert sum(int(b.posts[TIER_CHANNELS].sum()) for b in brands) > 0
     assert any(b.fees.sum() > 0 for b in brands)
     assert any(b.overhead.sum() > 0 for b in brands)
-    assert any(b.paid[0] > 0 for b in brands)
+    assert any(b.paid[OWN] > 0 for b in brands)
     e = model.state.edges
     assert (~e.active[: e.n]).any(), "no unfollows: the unfollow invariant was not exercised"
     assert e.n > model.state.edges.keys.size, "no new follows"
@@ -236,7 +237,7 @@ def test_invariants_every_step_reference(tiny):
     market = {**MARKET, "influencers": {**MARKET["influencers"], "sponsored_cap": 4}}
     cfg = tiny(**{**market, "run": {"engine": "reference", "period": 5}})
     model = _run_checked(cfg, 4, 12)
-    assert sum(int(b.posts[1:].sum()) for b in model.brands) > 0
+    assert sum(int(b.posts[TIER_CHANNELS].sum()) for b in model.brands) > 0
     assert model.totals["seen_edges"] > 0
 
 
@@ -245,7 +246,7 @@ def test_invariants_every_step_reference(tiny):
     [
         {"brands": {"n_brands": 0}},
         {
-            "influencers": {f"n_{t}": 0 for t in ("nano", "micro", "mid", "macro", "celebrity")},
+            "influencers": {f"n_{t}": 0 for t in TIERS},
             "graph": {"kind": "complete"},
             "behaviour": {"wom_q": 0.38, "wom_p": 0.05},
             "brands": {"own_reach": 1.0, "own_conversion": 0.03},
@@ -315,7 +316,7 @@ def test_tables_conserve_money(tiny, seed):
     np.testing.assert_allclose(
         br["spend"], br["paid"] + br["own_spend"] + br["platform_fees"] + br["overhead"]
     )
-    np.testing.assert_allclose(br["spend"], br[[f"spend_{c}" for c in CHANNEL_NAMES]].sum(axis=1))
+    np.testing.assert_allclose(br["spend"], br[[f"spend_{c}" for c in CHANNELS]].sum(axis=1))
     np.testing.assert_allclose(br["spend_own"], br["own_spend"])
     # budget used + unspent = budgeted, and nothing is overspent
     np.testing.assert_allclose(br["budget_used"], br["spend"])
@@ -350,9 +351,6 @@ def test_tables_conserve_money(tiny, seed):
     assert ts["adopters"].is_monotonic_increasing
 
 
-CHANNEL_NAMES = ("own", "nano", "micro", "mid", "macro", "celebrity")
-
-
 def test_tables_count_in_one_unit(tiny):
     """Every count is in people: a simulated follower, follow, unfollow or adoption stands
     for w = 100 people in the tiny market."""
@@ -379,7 +377,7 @@ def test_tables_count_in_one_unit(tiny):
     assert br["customers_own"].sum() == pytest.approx(tot["adoptions_own"] * w)
     assert br["customers_wom"].sum() == pytest.approx(tot["adoptions_wom"] * w)
     np.testing.assert_allclose(
-        br["customers_sponsored"], br[[f"customers_{c}" for c in CHANNEL_NAMES[1:]]].sum(axis=1)
+        br["customers_sponsored"], br[[f"customers_{t}" for t in TIERS]].sum(axis=1)
     )
     np.testing.assert_allclose(
         br["customers"], br["customers_sponsored"] + br["customers_own"] + br["customers_wom"]

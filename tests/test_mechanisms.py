@@ -15,6 +15,7 @@ from numpy.testing import assert_allclose
 
 from simulation import mechanisms as mech
 from simulation.network import Ties
+from simulation.vocabulary import CELEBRITY, MACRO, MICRO, MID, NANO
 
 
 def test_every_mechanism_has_a_test():
@@ -704,6 +705,7 @@ def test_size_interpolation__fame_costs_trust_through_the_celebrity_tier():
 def test_tier_index():
     bounds = (500, 5_000, 50_000, 500_000)
     n = [1, 499, 500, 4_999, 5_000, 49_999, 50_000, 499_999, 500_000, 10**9]
-    assert mech.tier_index(n, bounds).tolist() == [0, 0, 1, 1, 2, 2, 3, 3, 4, 4]
-    assert mech.tier_index(5_000, bounds) == 2
-    assert mech.tier_index(499.5, bounds) == 0
+    expected = [NANO, NANO, MICRO, MICRO, MID, MID, MACRO, MACRO, CELEBRITY, CELEBRITY]
+    assert mech.tier_index(n, bounds).tolist() == expected
+    assert mech.tier_index(5_000, bounds) == MID
+    assert mech.tier_index(499.5, bounds) == NANO

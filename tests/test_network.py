@@ -14,7 +14,6 @@ from simulation.config import ConfigError, config_from_dict
 from simulation.model import MarketModel
 from simulation.network import (
     Ties,
-    _from_networkx,
     ba_edges_array,
     block_edges_array,
     build_ties,
@@ -22,11 +21,12 @@ from simulation.network import (
     ws_edges_array,
 )
 from simulation.population import draw_interests
+from simulation.vocabulary import TIERS
 
 
 def graph_cfg(n: int, base_dir=".", **graph):
     """A scenario with ``n`` followers, no influencers or brands, and the given graph."""
-    zero = {f"n_{t}": 0 for t in ("nano", "micro", "mid", "macro", "celebrity")}
+    zero = {f"n_{t}": 0 for t in TIERS}
     return config_from_dict(
         {"population": {"n_followers": n}, "influencers": zero, "graph": graph},
         base_dir=base_dir,
@@ -98,7 +98,7 @@ def test_friend_share_complete_graph():
     flag = np.array([True, True, False, False, False])
     np.testing.assert_allclose(t.friend_share(flag), [0.25, 0.25, 0.5, 0.5, 0.5])
     # same as the materialised complete graph
-    full = _from_networkx(nx.complete_graph(5))
+    full = Ties.from_networkx(nx.complete_graph(5))
     np.testing.assert_allclose(full.friend_share(flag), t.friend_share(flag))
     np.testing.assert_allclose(Ties.complete_graph(1).friend_share(np.ones(1, bool)), [0.0])
 
@@ -134,11 +134,11 @@ def test_ties_to_networkx_round_trip(hand):
     g = hand.to_networkx()
     assert g.number_of_nodes() == 5
     assert {tuple(sorted(e)) for e in g.edges()} == edge_set(hand)
-    back = _from_networkx(g)
+    back = Ties.from_networkx(g)
     np.testing.assert_array_equal(back.indptr, hand.indptr)
     np.testing.assert_array_equal(back.indices, hand.indices)
-    big = _from_networkx(nx.barabasi_albert_graph(300, 2, seed=1))
-    again = _from_networkx(big.to_networkx())
+    big = Ties.from_networkx(nx.barabasi_albert_graph(300, 2, seed=1))
+    again = Ties.from_networkx(big.to_networkx())
     np.testing.assert_array_equal(again.indices, big.indices)
     assert nx.utils.graphs_equal(Ties.complete_graph(6).to_networkx(), nx.complete_graph(6))
 

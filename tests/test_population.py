@@ -19,12 +19,14 @@ from simulation.population import (
     account_size_quantile,
     draw_audience_sizes,
     draw_audiences,
+    draw_beta,
     draw_interests,
+    draw_sensitivity,
+    draw_susceptibility,
     tier_shares,
 )
 from simulation.runner import run
-
-TIER_NAMES = ("nano", "micro", "mid", "macro", "celebrity")
+from simulation.vocabulary import CELEBRITY, MICRO, NANO, TIERS
 
 
 def test_draw_interests():
@@ -36,6 +38,47 @@ def test_draw_interests():
     np.testing.assert_array_equal(interest.argmax(axis=1), primary)
     # primary topic uniform: each 1/8 of 20,000, sd ~ 47 -> +-240
     assert np.all(np.abs(np.bincount(primary, minlength=k) - n / k) < 240)
+
+
+def test_draw_sensitivity_has_its_mean_and_draws_nothing_at_zero():
+    rng = np.random.default_rng(1)
+    x = draw_sensitivity(200_000, 1.5, 0.5, rng)
+    assert x.dtype == np.float32 and np.all(x > 0)
+    # sd 1.5 sqrt(e^0.25 - 1) = 0.80, so the mean of 200,000 has sd 0.0018: 0.01 is 5 sd
+    assert x.mean() == pytest.approx(1.5, abs=0.01)
+    before = rng.bit_generator.state
+    assert not draw_sensitivity(10, 0.0, 0.5, rng).any()
+    assert rng.bit_generator.state == before
+
+
+def test_draw_beta_has_its_mean_and_leaves_later_draws_alone():
+    x = draw_beta(0.3, 4.0, 100_000, np.random.default_rng(2))
+    # variance 0.3 * 0.7 / 5: sd 0.205, the mean of 100,000 has sd 0.00065
+    assert x.mean() == pytest.approx(0.3, abs=0.004)
+    assert x.var() == pytest.approx(0.3 * 0.7 / 5, rel=0.03)
+    assert np.all(draw_beta(0.0, 4.0, 5, np.random.default_rng(2)) == 0.0)
+    assert np.all(draw_beta(1.0, 4.0, 5, np.random.default_rng(2)) == 1.0)
+    # one uniform per draw whatever the parameters: common random numbers
+    after = []
+    for mean, c in ((0.1, 2.0), (0.8, 50.0)):
+        rng = np.random.default_rng(3)
+        draw_beta(mean, c, 7, rng)
+        after.append(rng.random())
+    assert after[0] == after[1]
+
+
+def test_draw_susceptibility_has_its_mean_and_is_exact_at_zero_and_one():
+    def draw(mean):
+        pop = {"n_followers": 100_000, "susceptibility_mean": mean}
+        pop["susceptibility_concentration"] = 8.0
+        cfg = config_from_dict({"population": pop})
+        return draw_susceptibility(cfg, np.random.default_rng(4))
+
+    x = draw(0.24)
+    assert x.dtype == np.float32
+    # concentration 8: sd sqrt(0.24 * 0.76 / 9) = 0.142, the mean's sd 0.00045
+    assert x.mean() == pytest.approx(0.24, abs=0.003)
+    assert np.all(draw(0.0) == 0.0) and np.all(draw(1.0) == 1.0)
 
 
 # -- the published distribution of account sizes -------------------------------------------
@@ -75,11 +118,13 @@ def test_account_size_quantile_inverts_the_ccdf():
 def test_tier_shares_give_the_default_tier_counts():
     cfg = config_from_dict({})
     i = cfg.influencers
-    bounds = [i.nano_min, i.micro_min, i.mid_min, i.macro_min, i.celebrity_min, i.celebrity_max]
+    bounds = [*(getattr(i, f"{t}_min") for t in TIERS), i.celebrity_max]
+    assert i.tier_bounds == tuple(bounds)
     shares = tier_shares(bounds)
     assert shares.sum() == pytest.approx(1.0)
     assert np.all(np.diff(shares) < 0)  # fewer accounts in every larger tier
-    counts = [getattr(i, f"n_{t}") for t in TIER_NAMES]
+    counts = [getattr(i, f"n_{t}") for t in TIERS]
+    assert i.tier_counts == tuple(counts)
     assert sum(counts) == 3000
     # the defaults are 3,000 accounts split by these shares
     assert np.round(3000 * shares).astype(int).tolist() == counts
@@ -88,8 +133,10 @@ def test_tier_shares_give_the_default_tier_counts():
 
 
 def _tier_cfg(n_per_tier: int):
-    counts = {f"n_{t}": n_per_tier for t in TIER_NAMES}
-    return config_from_dict({"population": {"n_followers": 5 * n_per_tier}, "influencers": counts})
+    counts = {f"n_{t}": n_per_tier for t in TIERS}
+    return config_from_dict(
+        {"population": {"n_followers": len(TIERS) * n_per_tier}, "influencers": counts}
+    )
 
 
 def test_draw_audience_sizes_follow_the_published_distribution_within_tiers():
@@ -97,11 +144,10 @@ def test_draw_audience_sizes_follow_the_published_distribution_within_tiers():
     cfg = _tier_cfg(k)
     inf = cfg.influencers
     sizes, tiers = draw_audience_sizes(cfg, np.random.default_rng(2))
-    bounds = [inf.nano_min, inf.micro_min, inf.mid_min, inf.macro_min, inf.celebrity_min]
-    bounds.append(inf.celebrity_max)
+    bounds = inf.tier_bounds
     assert tiers.tolist() == sorted(tiers.tolist())
-    assert np.bincount(tiers).tolist() == [k] * 5
-    for t in range(5):
+    assert np.bincount(tiers).tolist() == [k] * len(TIERS)
+    for t in range(len(TIERS)):
         lo, hi = bounds[t], bounds[t + 1]
         s = sizes[tiers == t]
         assert s.min() >= lo
@@ -115,15 +161,14 @@ def test_draw_audience_sizes_follow_the_published_distribution_within_tiers():
             assert abs((s >= x).sum() - k * p) < 5 * sd
         # right-skewed within every tier
         assert s.mean() > np.median(s)
-    np.testing.assert_array_equal(mech.tier_index(sizes, bounds[1:5]), tiers)
+    np.testing.assert_array_equal(mech.tier_index(sizes, bounds[1:-1]), tiers)
 
 
 def test_draw_audience_sizes_with_empty_tiers():
-    cfg = config_from_dict(
-        {"influencers": {"n_nano": 0, "n_micro": 3, "n_mid": 0, "n_macro": 0, "n_celebrity": 2}}
-    )
+    counts = {f"n_{t}": 0 for t in TIERS} | {"n_micro": 3, "n_celebrity": 2}
+    cfg = config_from_dict({"influencers": counts})
     sizes, tiers = draw_audience_sizes(cfg, np.random.default_rng(0))
-    assert tiers.tolist() == [1, 1, 1, 4, 4]
+    assert tiers.tolist() == [MICRO] * 3 + [CELEBRITY] * 2
     assert np.all((sizes[:3] >= 500) & (sizes[:3] < 5000))
     assert np.all((sizes[3:] >= 500_000) & (sizes[3:] < 3_000_000))
 
@@ -135,7 +180,7 @@ def _audiences(sizes, n: int = 20_000, people: int = 4_000_000, seed: int = 4, *
     cfg = config_from_dict(
         {
             "population": {"n_followers": n, "people": people},
-            "influencers": {**{f"n_{t}": 0 for t in TIER_NAMES}, **inf},
+            "influencers": {**{f"n_{t}": 0 for t in TIERS}, **inf},
             "brands": {"n_brands": 0},
         }
     )
@@ -212,9 +257,9 @@ def test_model_counts_are_in_one_unit(tiny):
     # every follow edge starts at its baseline (r = 1); the baseline falls from tier to tier
     e = st.edges
     assert np.all(e.trust[: e.n] == 1.0)
-    by_tier = [st.trust0[st.tier == t].mean() for t in range(5)]
+    by_tier = [st.trust0[st.tier == t].mean() for t in range(len(TIERS))]
     assert by_tier == sorted(by_tier, reverse=True)
-    assert by_tier[0] == pytest.approx(0.82)
+    assert by_tier[NANO] == pytest.approx(0.82)
 
 
 def test_engagement_per_person_does_not_depend_on_the_resolution():
@@ -228,13 +273,7 @@ def test_engagement_per_person_does_not_depend_on_the_resolution():
         return config_from_dict(
             {
                 "population": {"n_followers": n, "people": 2_000_000},
-                "influencers": {
-                    "n_nano": 0,
-                    "n_micro": 0,
-                    "n_mid": 24,
-                    "n_macro": 0,
-                    "n_celebrity": 0,
-                },
+                "influencers": {f"n_{t}": 0 for t in TIERS} | {"n_mid": 24},
                 "behaviour": {"discovery_rate": 0.0},
                 "brands": {"n_brands": 0},
                 "run": {"steps": 60},

@@ -7,6 +7,7 @@ import pytest
 from simulation.cli import main
 from simulation.config import load_config
 from simulation.runner import run
+from simulation.vocabulary import MICRO, STRATEGIES, STRATEGY_CELEBRITY, STRATEGY_MICRO, TIERS
 
 SCENARIOS = sorted(Path("configs").glob("*.toml"))
 #: The same markets, coarser: 3,000 followers (at least one per account) for 40 days.
@@ -57,20 +58,21 @@ def test_saturation_crowds_micro_accounts(seed):
     better return (micro brands' sales per dollar 2.67 -> 2.61, 2.71 -> 2.59)."""
     base = _run("baseline", "run.steps=180", seed=seed)
     sat = _run("saturation", "run.steps=180", seed=seed)
+    tier, strategy = TIERS[MICRO], STRATEGIES[STRATEGY_MICRO]
     deals = sat.influencers.groupby("tier", observed=False)["deals"].sum()
-    assert deals["micro"] == deals.sum()
-    assert (sat.brands["strategy"] == "micro").all()
+    assert deals[tier] == deals.sum()
+    assert (sat.brands["strategy"] == strategy).all()
     micro = {
-        k: r.influencers.loc[r.influencers["tier"] == "micro", "deals"].sum()
+        k: r.influencers.loc[r.influencers["tier"] == tier, "deals"].sum()
         for k, r in (("base", base), ("sat", sat))
     }
     assert micro["sat"] > 1.1 * micro["base"]
-    price = {k: r.timeseries["price_micro"].iloc[-1] for k, r in (("base", base), ("sat", sat))}
+    price = {k: r.timeseries[f"price_{tier}"].iloc[-1] for k, r in (("base", base), ("sat", sat))}
     assert price["sat"] > 1.2 * price["base"]
-    paid = {k: r.summary["paid_to_list_by_tier"]["micro"] for k, r in (("b", base), ("s", sat))}
+    paid = {k: r.summary["paid_to_list_by_tier"][tier] for k, r in (("b", base), ("s", sat))}
     assert paid["s"] > paid["b"]
     by = {
-        k: r.summary["sales_per_dollar_by_strategy"]["micro"] for k, r in (("b", base), ("s", sat))
+        k: r.summary["sales_per_dollar_by_strategy"][strategy] for k, r in (("b", base), ("s", sat))
     }
     assert by["s"] < 1.05 * by["b"]
 
@@ -83,7 +85,7 @@ def test_micro_influencers_sell_more_per_dollar_than_celebrities(seed):
     2011: ordinary influencers are the most cost-effective once cost is counted)."""
     s = _run("celebrity_vs_micro", "run.steps=180", seed=seed).summary
     by = s["sales_per_dollar_by_strategy"]
-    assert by["micro"] > 5 * by["celebrity"]
+    assert by[STRATEGIES[STRATEGY_MICRO]] > 5 * by[STRATEGIES[STRATEGY_CELEBRITY]]
 
 
 def test_platform_brands_pay_fees_and_less_overhead():

@@ -22,6 +22,7 @@ from simulation.sweep import Evaluation, iter_runs, load_sweep, make_design, run
 from simulation.sweep.design import common_seed
 from simulation.sweep.spec import SweepError
 from simulation.sweep.store import part_name
+from simulation.vocabulary import MICRO, TIERS
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -123,7 +124,8 @@ def test_outcomes_match_a_direct_run(tiny, tmp_path):
     assert row["seed"] == common_seed(7, 1)  # a grid shares seeds across points by default
     assert row["mean_trust_final"] == ts["mean_trust"].iloc[-1]
     assert row["return_per_dollar"] == res.summary["return_per_dollar"]
-    assert row["engagement_rate_by_tier__micro"] == res.summary["engagement_rate_by_tier"]["micro"]
+    micro = TIERS[MICRO]
+    assert row[f"engagement_rate_by_tier__{micro}"] == res.summary["engagement_rate_by_tier"][micro]
     assert row["engagement_rate_mean_6_10"] == pytest.approx(ts["engagement_rate"].iloc[5:].mean())
     below = ts.loc[ts["mean_trust"] < 0.74, "step"]
     assert (

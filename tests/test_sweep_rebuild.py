@@ -20,6 +20,7 @@ from simulation.config import config_to_toml, load_config, parse_override
 from simulation.sweep import load_sweep, run_sweep
 from simulation.sweep.rebuild import toml_literal
 from simulation.sweep.spec import SweepError
+from simulation.vocabulary import MICRO, TIERS
 
 SWEEP = """
 name = "rebuild"
@@ -79,7 +80,8 @@ def test_show_run_writes_a_scenario_that_reproduces_the_run(sweep_file, tmp_path
     row = _runs(out).query("point == 2 and replicate == 1").iloc[0]
     summary = json.loads((tmp_path / "a" / "summary.json").read_text())
     assert row["return_per_dollar"] == summary["return_per_dollar"]
-    assert row["engagement_rate_by_tier__micro"] == summary["engagement_rate_by_tier"]["micro"]
+    micro = TIERS[MICRO]
+    assert row[f"engagement_rate_by_tier__{micro}"] == summary["engagement_rate_by_tier"][micro]
     assert row["mean_trust_final"] == ts["mean_trust"][-1].as_py()
     assert row["mean_trust_at_4"] == ts["mean_trust"][3].as_py()
     # the run wrote the very scenario it was given (every key, seed and steps included)

@@ -24,11 +24,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from simulation.config import TIERS
 from simulation.experiment import save_figure, save_table
-from simulation.state import STRATEGIES
 from simulation.sweep.analysis import summarise_wide
 from simulation.sweep.store import read_table
+from simulation.vocabulary import STRATEGIES, TIERS
 
 FACTORS = {"population__n_followers": "n_followers"}
 #: One hatch per population size, smallest first (the colour is the tier's or strategy's).

@@ -22,10 +22,10 @@ import numpy as np
 import pandas as pd
 
 from simulation.calibration import MARKERLY, engagement_by_bucket
-from simulation.config import TIERS
 from simulation.experiment import save_figure, save_table
 from simulation.sweep.analysis import mean_ci, summarise
 from simulation.sweep.store import read_table
+from simulation.vocabulary import TIERS
 
 #: Geometric midpoints of Markerly's ranges (the first from 100 followers), for range slopes.
 MIDPOINTS = np.array([np.sqrt(max(lo, 100) * hi) for (lo, hi), _ in MARKERLY])

@@ -23,10 +23,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from simulation.config import TIERS
 from simulation.experiment import save_figure, save_table
 from simulation.sweep.analysis import summarise
 from simulation.sweep.store import read_table
+from simulation.vocabulary import TIERS
 
 FACTORS = {"brands__n_brands": "n_brands"}
 

@@ -24,8 +24,8 @@ import pandas as pd
 from simulation.experiment import save_figure, save_table
 from simulation.sweep.analysis import summarise, summarise_wide
 from simulation.sweep.store import read_table
+from simulation.vocabulary import STRATEGIES
 
-STRATEGIES = ("micro", "mixed", "celebrity")
 FACTORS = {"brands__platform_share": "platform", "brands__relationship_cost": "overhead"}
 
 

@@ -21,8 +21,7 @@ from matplotlib.colors import Colormap, ListedColormap
 from matplotlib.figure import Figure
 from PIL import Image
 
-from ..config import TIERS
-from ..state import STRATEGIES
+from ..vocabulary import STRATEGIES, TIERS
 
 __all__ = [
     "CHARTS",
