@@ -187,9 +187,9 @@ CHARTS: dict[str, Chart] = {
         "Commercial content and ad fatigue",
         "share; fatigue level in [0, 1]",
         (
-            Series("sponsored_share", "sponsored posts (share of posts)", _DARK),
-            Series("commercial_share", "commercial share s (mean)", _LIGHT),
-            Series("mean_fatigue", "ad fatigue (mean)", EVENT_COLORS["fatigue"]),
+            Series("sponsored_share", "sponsored posts", _DARK),
+            Series("commercial_share", "commercial share s", _LIGHT),
+            Series("mean_fatigue", "ad fatigue", EVENT_COLORS["fatigue"]),
         ),
         smooth=7,
     ),
@@ -255,23 +255,26 @@ def plot_run(ts: pd.DataFrame, out: str | Path) -> list[Path]:
     out = Path(out)
     paths = []
     for name, chart in CHARTS.items():
-        fig = Figure(figsize=(7, 4), dpi=100)
+        fig = Figure(figsize=(8, 4), dpi=100)
         ax = fig.add_subplot()
         drawn = 0
-        for s, y in zip(chart.series, chart_lines(chart, ts), strict=True):
+        lines = chart_lines(chart, ts)
+        for s, y in zip(chart.series, lines, strict=True):
             if np.isfinite(y).any():
                 ax.plot(ts["step"], y, label=tex_safe(s.label), color=s.color)
                 drawn += 1
         if chart.log and drawn:
             plain_log_axis(ax)
         elif chart.zero and drawn:
-            ax.set_ylim(bottom=min(0.0, ax.get_ylim()[0]))
+            low = min(float(np.nanmin(y)) for y in lines if np.isfinite(y).any())
+            top = ax.get_ylim()[1]
+            ax.set_ylim(min(0.0, ax.get_ylim()[0]) if low < 0 else 0.0, top if top > 0 else 1.0)
         ax.set_title(tex_safe(chart.full_title), fontsize=11)
         ax.set_xlabel("day")
         ax.set_ylabel(tex_safe(chart.axis_label))
-        if drawn:
-            ax.legend(fontsize=8)
-        else:
+        if drawn and len(chart.series) > 1:  # one line: the title names it
+            ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+        if not drawn:
             ax.text(
                 0.5, 0.5, "nothing to show in this scenario", ha="center", transform=ax.transAxes
             )
