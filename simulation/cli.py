@@ -28,8 +28,8 @@ def _fail(msg: str) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Run a scenario and write its results."""
-    from .outputs import check_output_dir, write_run
     from .runner import run
+    from .writer import check_output_dir, write_run
 
     sets = list(args.set or [])
     if args.engine:
@@ -41,7 +41,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     result = run(cfg, seed=args.seed, steps=args.steps, progress=not args.quiet, keep_model=keep)
     followers = None
     if keep:
-        from .runner import follower_table
+        from .outputs import follower_table
 
         followers = follower_table(result.model)
     write_run(result, out, fmt=args.format, overwrite=args.overwrite, followers=followers)
@@ -350,7 +350,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    from .outputs import OutputExistsError
+    from .writer import OutputExistsError
 
     try:
         return args.func(args)

@@ -749,12 +749,6 @@ def _check_cross(cfg: Config) -> None:
             "allowed at least one person per simulated follower"
         )
     counts = inf.tier_counts
-    if sum(counts) > n:
-        # fewer simulated followers than accounts: most audiences would be one or no follower
-        raise ConfigError(
-            f"influencers: {sum(counts):,} influencers but population.n_followers is {n:,}; "
-            "allowed at most one influencer per follower"
-        )
     tops = [b for (_, b), c in zip(itertools.pairwise(bounds), counts, strict=True) if c]
     if tops and tops[-1][1] > people:
         key, value = tops[-1]

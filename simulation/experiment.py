@@ -30,8 +30,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .outputs import OutputExistsError, atomic_write_text
 from .resources import experiment_dir, experiments_dir
+from .writer import OutputExistsError, atomic_write_text
 
 __all__ = [
     "ExperimentError",

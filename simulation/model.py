@@ -6,7 +6,7 @@ what each account would sell for them and make offers, and influencers accept so
 influencers post and are paid for what they post; followers see, engage, buy, lose or regain
 trust, unfollow, tire and discover (the engine); influencers' shares, engagement and
 audiences update and brands book the customers won; at the end of a period prices move with
-excess demand; the day's figures are collected.
+excess demand; the day's figures are recorded (``outputs.record``) and collected.
 """
 
 from __future__ import annotations
@@ -22,54 +22,12 @@ from .agents import Brand, Follower, Influencer, audience_health, plan_influence
 from .config import Config
 from .engines import ENGINES, DayInputs, DayResult
 from .network import build_ties
+from .outputs import TIMESERIES_COLUMNS, record
 from .population import draw_susceptibility
 from .state import build_state
-from .vocabulary import CHANNELS, OWN, STRATEGIES, TIER_CHANNELS, TIERS, tier_channel
+from .vocabulary import CHANNELS, OWN, tier_channel
 
-__all__ = ["TIMESERIES_COLUMNS", "MarketModel"]
-
-#: Columns of the time series, in order (documented in docs/OUTPUTS.md).
-TIMESERIES_COLUMNS: list[str] = (
-    [
-        "step",
-        "posts",
-        "sponsored_posts",
-        "sponsored_share",
-        "commercial_share",
-        "engagement_rate",
-        "organic_engagement_rate",
-        "sponsored_engagement_rate",
-    ]
-    + [f"engagement_rate_{t}" for t in TIERS]
-    + ["mean_trust", "mean_fatigue", "follows", "unfollows", "unfollowed_share", "followers"]
-    + [f"followers_{t}" for t in TIERS]
-    + [f"price_{t}" for t in TIERS]
-    + [
-        "deals",
-        "brand_spend",
-        "own_spend",
-        "influencer_income",
-        "platform_fees",
-        "overhead",
-        "impressions",
-        "engagements",
-        "earned_value",
-        "return_per_dollar",
-    ]
-    + [f"return_per_dollar_{s}" for s in STRATEGIES]
-    + ["customers", "customers_own", "customers_wom", "sales_value", "sales_per_dollar"]
-    + [f"sales_per_dollar_{s}" for s in STRATEGIES]
-    + [f"budget_share_{c}" for c in CHANNELS]
-    + [
-        "adoptions",
-        "adopters",
-        "adopted_share",
-        "own_reach",
-        "own_impressions",
-        "sponsored_impressions",
-    ]
-)
-
+__all__ = ["MarketModel"]
 
 #: Most offer rounds in a period (each brand asks each account at most once a period, so
 #: rounds end by themselves long before this in any market tried).
@@ -161,7 +119,7 @@ class MarketModel(mesa.Model):
         self.settle(result, audience)
         if (self.day + 1) % period == 0:
             self.reprice()
-        self.record(result, audience, inputs)
+        self.metrics = record(self, result, audience, inputs)
         self.datacollector.collect(self)
         self.day += 1
 
@@ -332,125 +290,3 @@ class MarketModel(mesa.Model):
             inf.price_exponent,
             inf.price_quality_elasticity,
         )
-
-    # -- figures -----------------------------------------------------------------------
-
-    def record(self, r: DayResult, audience: np.ndarray, inputs: DayInputs) -> None:
-        """The day's figures (one row of the time series); counts in people."""
-        st, cfg = self.state, self.cfg
-        w = st.w
-        m = {"step": self.day + 1}  # steps count from 1; day is the 0-based index
-        posted = st.posted
-        m["posts"] = int(posted.sum())
-        m["sponsored_posts"] = int(st.sponsored.sum())
-        m["sponsored_share"] = _ratio(m["sponsored_posts"], m["posts"])
-        m["commercial_share"] = float(st.share.mean()) if st.n_influencers else 0.0
-        eng_w = r.engaged * w
-        base = audience * posted
-        m["engagement_rate"] = _ratio(eng_w.sum(), base.sum())
-        org = posted & ~st.sponsored
-        m["organic_engagement_rate"] = _ratio(eng_w[org].sum(), base[org].sum())
-        m["sponsored_engagement_rate"] = _ratio(eng_w[st.sponsored].sum(), base[st.sponsored].sum())
-        # unfollowed edges hold trust 0, so the mean over active edges is a plain sum
-        e = st.edges
-        active = int(st.counts.sum())
-        m["mean_trust"] = (
-            float(e.trust[: e.n].sum(dtype=np.float64)) / active if active else float("nan")
-        )
-        m["mean_fatigue"] = float(inputs.fatigue.mean())
-        m["follows"] = float(r.follows.sum() * w)
-        m["unfollows"] = float(r.unfollows.sum() * w)
-        m["unfollowed_share"] = float(st.unfollowed.mean()) if st.n_followers else 0.0
-        now = st.follower_counts()
-        m["followers"] = float(now.sum())
-        for t, name in enumerate(TIERS):
-            sel = st.tier == t
-            m[f"engagement_rate_{name}"] = _ratio(eng_w[sel].sum(), base[sel].sum())
-            self.totals[f"engaged_{name}"] += float(eng_w[sel].sum())
-            self.totals[f"exposed_{name}"] += float(base[sel].sum())
-            m[f"followers_{name}"] = float(now[sel].sum())
-            m[f"price_{name}"] = float(st.price[sel].mean()) if sel.any() else float("nan")
-        tot = self.totals
-        brands = self._brand_list
-        paid = sum(float(b.paid[TIER_CHANNELS].sum()) for b in brands)
-        own = sum(float(b.paid[OWN]) for b in brands)
-        fees = sum(float(b.fees.sum()) for b in brands)
-        over = sum(float(b.overhead.sum()) for b in brands)
-        spend = paid + own + fees + over
-        deals = sum(int(b.posts[TIER_CHANNELS].sum()) for b in brands)
-        imp = sum(float(b.impressions[TIER_CHANNELS].sum()) for b in brands)
-        eng = sum(float(b.engagements[TIER_CHANNELS].sum()) for b in brands)
-        cus = sum(float(b.customers[TIER_CHANNELS].sum()) for b in brands)
-        cus_own = sum(float(b.customers[OWN]) for b in brands)
-        infl = sum(b.influencer_spend for b in brands)
-        emv = mech.earned_media_value(
-            imp, eng, cfg.brands.value_per_impression, cfg.brands.value_per_engagement
-        )
-        m["deals"] = deals - tot["deals"]
-        m["brand_spend"] = spend - tot["spend"]
-        m["own_spend"] = own - tot["own"]
-        m["influencer_income"] = paid - tot["paid"]
-        m["platform_fees"] = fees - tot["fees"]
-        m["overhead"] = over - tot["overhead"]
-        m["impressions"] = imp - tot["impressions"]
-        m["engagements"] = eng - tot["engagements"]
-        m["earned_value"] = emv - tot["emv"]
-        m["return_per_dollar"] = _ratio(emv, infl)
-        margin = cfg.brands.margin
-        for s in STRATEGIES:
-            mine = [b for b in brands if b.strategy == s]
-            m[f"return_per_dollar_{s}"] = _ratio(
-                sum(b.earned_value for b in mine), sum(b.influencer_spend for b in mine)
-            )
-            m[f"sales_per_dollar_{s}"] = _ratio(
-                sum(b.sales_value for b in mine), sum(b.spend for b in mine)
-            )
-        wom = sum(b.wom_customers for b in brands)
-        m["customers"] = cus - tot["customers"]
-        m["customers_own"] = cus_own - tot["customers_own"]
-        m["customers_wom"] = wom - tot["customers_wom"]
-        m["sales_value"] = (m["customers"] + m["customers_own"] + m["customers_wom"]) * margin
-        m["sales_per_dollar"] = _ratio((cus + cus_own + wom) * margin, spend)
-        shares = st.shares.mean(axis=0) if st.n_brands else np.zeros(len(CHANNELS))
-        for c, name in enumerate(CHANNELS):
-            m[f"budget_share_{name}"] = float(shares[c]) if st.n_brands else float("nan")
-        m["adoptions"] = float(st.new_f.size * w)
-        adopters = int(st.any_adopted.sum())
-        m["adopters"] = float(adopters * w)
-        m["adopted_share"] = _ratio(adopters, st.n_followers)
-        reach = self.own_reach()
-        m["own_reach"] = float(np.mean(reach)) if st.n_brands else 0.0
-        m["own_impressions"] = float(
-            (np.asarray(reach) * self.mean_interest[st.category]).sum() * cfg.population.people
-        )
-        m["sponsored_impressions"] = m["impressions"]
-        tot.update(
-            deals=deals,
-            spend=spend,
-            own=own,
-            paid=paid,
-            fees=fees,
-            overhead=over,
-            impressions=imp,
-            engagements=eng,
-            emv=emv,
-            customers=cus,
-            customers_own=cus_own,
-            customers_wom=wom,
-        )
-        tot["exposures"] += r.exposures
-        tot["follows"] += m["follows"]
-        tot["unfollows"] += m["unfollows"]
-        # simulated (unweighted) counts, for comparing engines and checking invariants
-        tot["seen_edges"] += int(r.seen.sum())
-        tot["engaged_edges"] += int(r.engaged.sum())
-        tot["follow_edges"] += int(r.follows.sum())
-        tot["unfollow_edges"] += int(r.unfollows.sum())
-        tot["adoptions_via_posts"] += int(r.adopt_via.sum())
-        tot["adoptions_own"] += int(r.adopt_own.sum())
-        tot["adoptions_wom"] += int(r.adopt_wom.sum())
-        self.metrics = m
-
-
-def _ratio(a: float, b: float) -> float:
-    return float(a) / float(b) if b else float("nan")

@@ -1,109 +1,317 @@
-"""PNG plots of a run's time series (read-only: plots never touch the model)."""
+"""How a run's time series is drawn: one colour per tier, strategy and event, and one chart
+list (:data:`CHARTS`) that both the run's PNG plots (:func:`plot_run`) and the classroom
+page's charts (``simulation/app/charts.py``) draw from.
+
+Read-only: plots never touch the model. No pyplot either: figures are
+``matplotlib.figure.Figure`` objects, so drawing is safe in a server's threads and leaves no
+global state behind.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 
+from .outputs import TIMESERIES, unit_of
 from .vocabulary import CHANNELS, STRATEGIES, TIERS
 
-__all__ = ["PLOTS", "plot_run"]
+__all__ = [
+    "CHANNEL_COLORS",
+    "CHARTS",
+    "EVENT_COLORS",
+    "STRATEGY_COLORS",
+    "TIER_COLORS",
+    "Chart",
+    "Series",
+    "chart_lines",
+    "charts_markdown",
+    "plain_log_axis",
+    "plot_run",
+    "tex_safe",
+]
 
-#: file name -> (title, y label, columns, log scale)
-PLOTS: dict[str, tuple[str, str, list[str], bool]] = {
-    "engagement_by_tier.png": (
-        "Engagement rate by tier (7-day mean)",
-        "engagements per follower per post",
-        [f"engagement_rate_{t}" for t in TIERS],
-        True,
+#: One colour per tier, smallest to largest, in every plot, page and figure.
+TIER_COLORS: dict[str, str] = {
+    "nano": "#8c96c6",
+    "micro": "#2ca25f",
+    "mid": "#fdae6b",
+    "macro": "#8856a7",
+    "celebrity": "#de2d26",
+}
+#: One colour per brand strategy: the micro and celebrity strategies buy (only) their tier,
+#: so they wear its colour; mixed is blue, a colour no tier uses.
+STRATEGY_COLORS: dict[str, str] = {
+    "micro": TIER_COLORS["micro"],
+    "celebrity": TIER_COLORS["celebrity"],
+    "mixed": "#3182bd",
+}
+#: A brand's channels: its own posts (grey), then the tiers.
+CHANNEL_COLORS: dict[str, str] = {"own": "#636363", **TIER_COLORS}
+#: What happens to followers, in colours no tier or strategy uses (unfollows are not red:
+#: red is the celebrity tier).
+EVENT_COLORS: dict[str, str] = {
+    "unfollow": "#e7298a",
+    "follow": "#17becf",
+    "trust": "#8c510a",
+    "fatigue": "#b8860b",
+    "adoption": "#252525",
+}
+#: Neutral colours for shares of content.
+_DARK, _LIGHT = "#252525", "#969696"
+
+
+@dataclass(frozen=True)
+class Series:
+    """One line of a chart: a time-series column, its legend label and its colour."""
+
+    column: str
+    label: str
+    color: str
+
+
+@dataclass(frozen=True)
+class Chart:
+    """One chart of the time series.
+
+    Attributes:
+        title: what it shows.
+        ylabel: the y axis; ``{unit}`` in it stands for the declared unit of the columns
+            (``outputs.TIMESERIES``; they then share one).
+        series: the lines.
+        log: log scale (for values spread over decades).
+        smooth: each line is its trailing mean over this many days (1: as recorded).
+        relative: each line is divided by its first value, so a change of a few percent
+            shows on a linear scale.
+        zero: the linear y axis starts at 0 (else it fits the data, so a small change is not
+            flattened against a distant zero).
+        page: also drawn on the classroom page.
+    """
+
+    title: str
+    ylabel: str
+    series: tuple[Series, ...]
+    log: bool = False
+    smooth: int = 1
+    relative: bool = False
+    zero: bool = True
+    page: bool = False
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return tuple(s.column for s in self.series)
+
+    @property
+    def unit(self) -> str:
+        """The declared unit of the columns (the units of all, joined, if they differ)."""
+        return ", ".join(dict.fromkeys(unit_of(c) or "" for c in self.columns))
+
+    @property
+    def axis_label(self) -> str:
+        return self.ylabel.replace("{unit}", self.unit)
+
+    @property
+    def full_title(self) -> str:
+        return f"{self.title} ({self.smooth}-day mean)" if self.smooth > 1 else self.title
+
+
+def tex_safe(text: str) -> str:
+    """``text`` with its dollar signs escaped, so that matplotlib never reads ``$...$`` in a
+    label as mathematics."""
+    return text.replace("$", r"\$")
+
+
+def plain_log_axis(ax) -> None:
+    """A log y axis whose ticks read 0.02, 0.05, 100 rather than 2x10^-2: narrower, so a
+    long axis label still fits, and plainer to read."""
+    from matplotlib import ticker
+
+    class Plain(ticker.LogFormatter):
+        def _num_to_string(self, x, vmin, vmax):
+            return f"{x:g}"
+
+    ax.set_yscale("log")
+    ax.yaxis.set_major_formatter(Plain())
+    ax.yaxis.set_minor_formatter(Plain(labelOnlyBase=False, minor_thresholds=(1, 0.4)))
+
+
+def _tiers(pattern: str) -> tuple[Series, ...]:
+    return tuple(Series(pattern.format(t), t, TIER_COLORS[t]) for t in TIERS)
+
+
+def _strategies(pattern: str) -> tuple[Series, ...]:
+    return tuple(Series(pattern.format(s), s, STRATEGY_COLORS[s]) for s in STRATEGIES)
+
+
+#: The charts, by name: the run writes ``<name>.png`` for each; the page shows those marked
+#: ``page``. Y labels carry the declared unit of their columns (``outputs.TIMESERIES``).
+CHARTS: dict[str, Chart] = {
+    "engagement_by_tier": Chart(
+        "Engagement rate by tier",
+        "{unit}",
+        _tiers("engagement_rate_{}"),
+        log=True,
+        smooth=7,
+        page=True,
     ),
-    "prices_by_tier.png": (
+    "prices_by_tier": Chart(
         "Mean price of a sponsored post by tier",
-        "$ per post",
-        [f"price_{t}" for t in TIERS],
-        True,
+        "{unit}",
+        _tiers("price_{}"),
+        log=True,
+        page=True,
     ),
-    "followers_by_tier.png": (
-        "Followers by tier",
-        "followers (people)",
-        [f"followers_{t}" for t in TIERS],
-        True,
+    "followers_by_tier": Chart(
+        "Followers by tier, relative to day 1",
+        "followers over followers on day 1",
+        _tiers("followers_{}"),
+        relative=True,
+        zero=False,
+        page=True,
     ),
-    "unfollows.png": (
-        "Follows and unfollows per day (7-day mean)",
-        "followers per day",
-        ["follows", "unfollows"],
-        False,
+    "unfollows": Chart(
+        "Unfollows and new follows per day",
+        "{unit} per day",
+        (
+            Series("unfollows", "unfollows", EVENT_COLORS["unfollow"]),
+            Series("follows", "new follows", EVENT_COLORS["follow"]),
+        ),
+        smooth=7,
+        page=True,
     ),
-    "sponsored_share.png": (
-        "Commercial content",
-        "share",
-        ["sponsored_share", "commercial_share", "mean_fatigue"],
-        False,
+    "sponsored_share": Chart(
+        "Commercial content and ad fatigue",
+        "share; fatigue level in [0, 1]",
+        (
+            Series("sponsored_share", "sponsored posts", _DARK),
+            Series("commercial_share", "commercial share s", _LIGHT),
+            Series("mean_fatigue", "ad fatigue", EVENT_COLORS["fatigue"]),
+        ),
+        smooth=7,
     ),
-    "trust.png": (
-        "Mean trust on follow edges, as a share of each follower's baseline",
-        "relative trust",
-        ["mean_trust"],
-        False,
+    "trust": Chart(
+        "Mean trust on follow edges, relative to each follower's baseline",
+        "relative trust r, {unit}",
+        (Series("mean_trust", "mean trust", EVENT_COLORS["trust"]),),
+        zero=False,
     ),
-    "sales_by_strategy.png": (
+    "sales_by_strategy": Chart(
         "Sales value per dollar by brand strategy (cumulative)",
-        "sales (\\$) per \\$ spent",
-        [f"sales_per_dollar_{s}" for s in STRATEGIES],
-        False,
+        "sales value per $ spent ({unit})",
+        _strategies("sales_per_dollar_{}"),
+        page=True,
     ),
-    "return_by_strategy.png": (
-        "Earned media value per dollar of influencer spend by brand strategy (cumulative)",
-        "EMV (\\$) per \\$ spent on influencers",
-        [f"return_per_dollar_{s}" for s in STRATEGIES],
-        False,
+    "return_by_strategy": Chart(
+        "Earned media value per $ on influencers, by strategy (cumulative)",
+        "EMV per $ spent on influencers ({unit})",
+        _strategies("return_per_dollar_{}"),
     ),
-    "budget_shares.png": (
-        "Where brands plan their budget (mean share over brands)",
-        "share of the budget",
-        [f"budget_share_{c}" for c in CHANNELS],
-        False,
+    "budget_shares": Chart(
+        "Where brands plan their budget (mean over brands)",
+        "{unit} of the budget",
+        tuple(
+            Series(f"budget_share_{c}", "own posts" if c == "own" else c, CHANNEL_COLORS[c])
+            for c in CHANNELS
+        ),
+        page=True,
+    ),
+    "adoption": Chart(
+        "Followers who bought a brand's product",
+        "{unit} of all followers",
+        (Series("adopted_share", "adopted", EVENT_COLORS["adoption"]),),
+        page=True,
     ),
 }
 
-_SMOOTH = {"engagement_by_tier.png", "unfollows.png"}
+
+def chart_lines(chart: Chart, data: Mapping[str, object]) -> list[np.ndarray]:
+    """The values each line of ``chart`` draws, from the time-series columns in ``data`` (a
+    DataFrame, or the page's DataCollector lists): smoothed, made relative to the first
+    value, and with values a log scale cannot show set to NaN."""
+    out = []
+    for s in chart.series:
+        y = pd.Series(np.asarray(data.get(s.column, []), dtype=float))
+        if chart.smooth > 1:
+            y = y.rolling(chart.smooth, min_periods=1).mean()
+        y = y.to_numpy()
+        if chart.relative:
+            ok = np.flatnonzero(np.isfinite(y) & (y > 0))
+            y = y / y[ok[0]] if ok.size else np.full_like(y, np.nan)
+        if chart.log:
+            y = np.where(y > 0, y, np.nan)
+        out.append(y)
+    return out
 
 
 def plot_run(ts: pd.DataFrame, out: str | Path) -> list[Path]:
-    """Write the run's plots into folder ``out``; return their paths."""
+    """Write the run's plots into folder ``out`` (``<name>.png`` for each of
+    :data:`CHARTS`); return their paths."""
+    from matplotlib.figure import Figure
+
     out = Path(out)
     paths = []
-    for name, (title, ylabel, cols, log) in PLOTS.items():
-        fig, ax = plt.subplots(figsize=(7, 4), dpi=100)
+    for name, chart in CHARTS.items():
+        fig = Figure(figsize=(8, 4), dpi=100)
+        ax = fig.add_subplot()
         drawn = 0
-        for c in cols:
-            y = ts[c]
-            if name in _SMOOTH:
-                y = y.rolling(7, min_periods=1).mean()
-            if y.notna().any() and (not log or (y > 0).any()):
-                ax.plot(ts["step"], y, label=c.replace("_", " "))
+        lines = chart_lines(chart, ts)
+        for s, y in zip(chart.series, lines, strict=True):
+            if np.isfinite(y).any():
+                ax.plot(ts["step"], y, label=tex_safe(s.label), color=s.color)
                 drawn += 1
-        if log and drawn:
-            ax.set_yscale("log")
-        ax.set_title(title)
+        if chart.log and drawn:
+            plain_log_axis(ax)
+        elif chart.zero and drawn:
+            low = min(float(np.nanmin(y)) for y in lines if np.isfinite(y).any())
+            top = ax.get_ylim()[1]
+            ax.set_ylim(min(0.0, ax.get_ylim()[0]) if low < 0 else 0.0, top if top > 0 else 1.0)
+        ax.set_title(tex_safe(chart.full_title), fontsize=11)
         ax.set_xlabel("day")
-        ax.set_ylabel(ylabel)
-        if drawn:
-            ax.legend(fontsize=8)
-        else:
+        ax.set_ylabel(tex_safe(chart.axis_label))
+        if drawn and len(chart.series) > 1:  # one line: the title names it
+            ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+        if not drawn:
             ax.text(
                 0.5, 0.5, "nothing to show in this scenario", ha="center", transform=ax.transAxes
             )
         ax.grid(alpha=0.3)
         fig.tight_layout()
-        path = out / name
+        path = out / f"{name}.png"
         fig.savefig(path, metadata={"Software": None})
-        plt.close(fig)
         paths.append(path)
     return paths
+
+
+def _columns_text(columns: tuple[str, ...]) -> str:
+    """``engagement_rate_<tier>`` for a whole family of declared columns, else the names."""
+    parts, left = [], list(columns)
+    for o in TIMESERIES:
+        if len(o.names) < 2 or not set(o.names) <= set(left):
+            continue
+        for kind, over in (("tier", TIERS), ("strategy", STRATEGIES), ("channel", CHANNELS)):
+            stem = o.names[0][: -len(over[0])]
+            if o.names == tuple(stem + x for x in over):
+                parts.append(f"`{stem}<{kind}>`")
+                left = [c for c in left if c not in o.names]
+                break
+    return ", ".join([*parts, *(f"`{c}`" for c in left)])
+
+
+def charts_markdown() -> str:
+    """The docs table of the plots (docs/OUTPUTS.md)."""
+    lines = [
+        "| file | title | columns | y axis | scale | on the page |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for name, c in CHARTS.items():
+        scale = "log" if c.log else "linear" if c.zero else "linear, fitted to the data"
+        if c.relative:
+            scale += "; each line over its day-1 value"
+        lines.append(
+            f"| `{name}.png` | {c.full_title} | {_columns_text(c.columns)} | {c.axis_label} "
+            f"| {scale} | {'yes' if c.page else 'no'} |"
+        )
+    return "\n".join(lines)

@@ -14,8 +14,8 @@ import pytest
 from conftest import tiny_toml
 
 from simulation.cli import main
-from simulation.model import TIMESERIES_COLUMNS
-from simulation.plots import PLOTS
+from simulation.outputs import TIMESERIES_COLUMNS
+from simulation.plots import CHARTS
 
 TABLES = ["timeseries", "influencers", "brands"]
 
@@ -37,7 +37,7 @@ def test_run_writes_every_documented_file(scenario, tmp_path):
     assert _run([scenario, "--out", out]) == 0
     names = {p.name for p in out.iterdir()}
     expected = {f"{t}.parquet" for t in TABLES} | {"config.toml", "manifest.json", "summary.json"}
-    assert expected | set(PLOTS) == names
+    assert expected | {f"{name}.png" for name in CHARTS} == names
     ts = pd.read_parquet(out / "timeseries.parquet")
     assert list(ts.columns) == TIMESERIES_COLUMNS
     assert ts["step"].tolist() == list(range(1, 26))
@@ -57,7 +57,8 @@ def test_run_writes_every_documented_file(scenario, tmp_path):
 def test_same_seed_same_bytes_other_seed_differs(scenario, tmp_path):
     for name, seed in (("a", 7), ("b", 7), ("c", 8)):
         assert _run([scenario, "--out", tmp_path / name, "--seed", seed]) == 0
-    for f in [f"{t}.parquet" for t in TABLES] + ["summary.json", "config.toml"]:
+    pngs = [f"{name}.png" for name in CHARTS]
+    for f in [f"{t}.parquet" for t in TABLES] + ["summary.json", "config.toml", *pngs]:
         assert (tmp_path / "a" / f).read_bytes() == (tmp_path / "b" / f).read_bytes(), f
     assert (tmp_path / "a" / "timeseries.parquet").read_bytes() != (
         tmp_path / "c" / "timeseries.parquet"
@@ -150,8 +151,8 @@ def test_entry_point_is_installed():
 
 def test_failure_while_writing_leaves_no_output_folder(tmp_path, monkeypatch, tiny):
     import simulation.plots
-    from simulation.outputs import write_run
     from simulation.runner import run
+    from simulation.writer import write_run
 
     result = run(tiny(), steps=3)
 

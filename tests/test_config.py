@@ -301,10 +301,3 @@ def test_a_market_smaller_than_the_largest_tier_needs_that_tier_empty():
     assert cfg.population.people == 200_000
     assert cfg.n_influencers == sum(config_from_dict({}).influencers.tier_counts[:MACRO])
 
-
-def test_more_accounts_than_simulated_followers_is_refused():
-    """3,000 accounts on 200 simulated followers would leave most audiences empty."""
-    cfg = load_config(ROOT / "configs" / "baseline.toml")
-    with pytest.raises(ConfigError, match=r"^influencers: 3,000 influencers but .* is 200"):
-        apply_overrides(cfg, {"population.n_followers": 200})
-    assert apply_overrides(cfg, {"population.n_followers": 3000}).population.n_followers == 3000

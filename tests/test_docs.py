@@ -1,8 +1,8 @@
 """The documentation cannot drift from the code.
 
 The parameter tables in docs/ODD.md and docs/CONFIG.md are the generated table; every
-mechanism has its ODD subsection; every output column and summary key is documented in
-docs/OUTPUTS.md; every scenario in configs/ is listed in docs/CONFIG.md.
+mechanism has its ODD subsection; the column, summary-key and plot tables of docs/OUTPUTS.md
+are generated from their declarations; every scenario in configs/ is listed in docs/CONFIG.md.
 """
 
 from __future__ import annotations
@@ -11,13 +11,10 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import tiny_dict
 
 from simulation import mechanisms
 from simulation.cli import parameter_table_markdown
-from simulation.config import config_from_dict
-from simulation.model import TIMESERIES_COLUMNS
-from simulation.runner import run
+from simulation.outputs import TABLES, update_docs
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
@@ -26,11 +23,6 @@ START, END = "<!-- params:start -->", "<!-- params:end -->"
 
 def read(name: str) -> str:
     return (DOCS / name).read_text(encoding="utf-8")
-
-
-@pytest.fixture(scope="module")
-def tiny_result():
-    return run(config_from_dict(tiny_dict(run={"steps": 5})))
 
 
 @pytest.mark.parametrize("name", ["ODD.md", "CONFIG.md"])
@@ -65,35 +57,33 @@ def test_every_mechanism_formula_is_in_odd(func):
     assert not missing, f"docs/ODD.md: the formula of {func} differs from the code: {missing}"
 
 
-def test_every_timeseries_column_is_documented(tiny_result):
+@pytest.mark.parametrize("table", [*TABLES, "plots"])
+def test_output_tables_are_generated_from_the_declarations(table):
+    """The column, summary-key and plot tables of docs/OUTPUTS.md are the ones the
+    declarations (simulation.outputs, simulation.plots.CHARTS) generate."""
     text = read("OUTPUTS.md")
-    assert list(tiny_result.timeseries.columns) == TIMESERIES_COLUMNS
-    missing = [c for c in TIMESERIES_COLUMNS if f"`{c}`" not in text]
-    assert not missing, f"docs/OUTPUTS.md does not document {missing}"
+    start, end = f"<!-- outputs:{table}:start -->", f"<!-- outputs:{table}:end -->"
+    assert text.count(start) == 1 and text.count(end) == 1, f"OUTPUTS.md: one pair of {start}"
+    body = text.split(start, 1)[1].split(end, 1)[0].strip()
+    want = update_docs(text).split(start, 1)[1].split(end, 1)[0].strip()
+    assert body == want, (
+        f"docs/OUTPUTS.md: the {table} table is stale; regenerate it with "
+        "python scripts/update_outputs_doc.py"
+    )
 
 
-@pytest.mark.parametrize("table", ["influencers", "brands"])
-def test_every_table_column_is_documented(tiny_result, table):
+def test_each_table_is_under_its_heading():
     text = read("OUTPUTS.md")
-    section = text.split(f"## `{table}.parquet`", 1)[1].split("\n## ", 1)[0]
-    columns = list(getattr(tiny_result, table).columns)
-    missing = [c for c in columns if f"| `{c}` |" not in section]
-    assert not missing, f"docs/OUTPUTS.md, {table} table, does not document {missing}"
-
-
-def test_every_summary_key_is_documented(tiny_result):
-    text = read("OUTPUTS.md")
-    section = text.split("## `summary.json`", 1)[1].split("\n## ", 1)[0]
-    missing = [k for k in tiny_result.summary if f"| `{k}` |" not in section]
-    assert not missing, f"docs/OUTPUTS.md, summary.json, does not document {missing}"
-
-
-def test_every_plot_is_documented():
-    from simulation.plots import PLOTS
-
-    text = read("OUTPUTS.md")
-    missing = [name for name in PLOTS if f"`{name}`" not in text]
-    assert not missing, f"docs/OUTPUTS.md does not list the plots {missing}"
+    for table, heading in [
+        ("timeseries", "## `timeseries.parquet`"),
+        ("influencers", "## `influencers.parquet`"),
+        ("brands", "## `brands.parquet`"),
+        ("followers", "## `followers.parquet`"),
+        ("summary", "## `summary.json`"),
+        ("plots", "## Plots"),
+    ]:
+        section = text.split(heading, 1)[1].split("\n## ", 1)[0]
+        assert f"<!-- outputs:{table}:start -->" in section, f"{table} is not under {heading}"
 
 
 def test_every_scenario_is_documented():

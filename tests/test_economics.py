@@ -21,7 +21,8 @@ from simulation import mechanisms as mech
 from simulation.agents import plan_influencers
 from simulation.config import load_config
 from simulation.model import MarketModel
-from simulation.runner import brand_table, influencer_table, run, steady_state
+from simulation.outputs import brand_table, influencer_table, steady_state
+from simulation.runner import run
 from simulation.vocabulary import (
     CELEBRITY,
     MICRO,

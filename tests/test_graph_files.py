@@ -143,8 +143,9 @@ def test_a_run_records_the_graph_hash_node_mapping_and_followers(tmp_path, capsy
 
 
 def test_a_generated_graph_writes_no_graph_file_record(tmp_path, tiny):
-    from simulation.outputs import write_run
-    from simulation.runner import follower_table, run
+    from simulation.outputs import follower_table
+    from simulation.runner import run
+    from simulation.writer import write_run
 
     res = run(apply_overrides(tiny(), {"run.steps": 3}), keep_model=True)
     write_run(res, tmp_path / "o", plots=False, followers=follower_table(res.model))

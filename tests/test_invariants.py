@@ -16,7 +16,8 @@ import pandas as pd
 import pytest
 
 from simulation import mechanisms as mech
-from simulation.model import TIMESERIES_COLUMNS, MarketModel
+from simulation.model import MarketModel
+from simulation.outputs import TIMESERIES_COLUMNS
 from simulation.runner import run
 from simulation.state import EdgeArrays
 from simulation.vocabulary import CHANNELS, OWN, TIER_CHANNELS, TIERS

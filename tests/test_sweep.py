@@ -550,6 +550,39 @@ def test_analyze_writes_tables_cis_and_plots(tiny, tmp_path, capsys):
     assert "mean_trust_final_by_factor.png" in pngs and "mean_trust_final_heatmap.png" in pngs
 
 
+def test_plots_label_factors_by_meaning_and_unit_and_outcomes_by_unit(tiny, tmp_path):
+    from simulation.sweep.analysis import outcome_label, parameter_label
+    from simulation.sweep.store import read_manifest
+
+    # a factor is labelled from the parameter table, not by its config key
+    label = parameter_label("brands.relationship_cost", width=None)
+    assert label == "Overhead per active influencer relationship per period ($/relationship/period)"
+    assert (
+        parameter_label("population.sensitivity_mean") == "Mean sensitivity to commercial content"
+    )
+    assert parameter_label("no.such_key") == "no.such_key"
+    out = tmp_path / "o"
+    run_sweep(load_sweep(tiny, ["replications=1"]), out, workers=1, progress=False)
+    man = read_manifest(out)
+    assert outcome_label("mean_trust_final", man) == "mean_trust_final ([0, 1])"
+    assert outcome_label("engagement_rate_by_tier__micro", man) == (
+        "engagement_rate_by_tier__micro (engagements per follower per post)"
+    )
+    assert outcome_label("day_trust_below", man) == "day_trust_below (day)"
+
+
+def test_heatmap_cells_carry_their_values():
+    from matplotlib.figure import Figure
+
+    from simulation.sweep.analysis import _annotate
+
+    values = np.array([[1.0, 2.5], [np.nan, 40.0]])
+    ax = Figure().subplots()
+    im = ax.imshow(values)
+    _annotate(ax, im, values)
+    assert sorted(t.get_text() for t in ax.texts) == ["1", "2.5", "40"]
+
+
 @pytest.mark.parametrize("kind", ["sobol", "morris"])
 def test_sensitivity_indices(tiny, tmp_path, kind):
     from simulation.sweep.analysis import analyze

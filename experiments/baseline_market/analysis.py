@@ -156,7 +156,7 @@ def _days(folder: Path) -> int:
 
 def _colors() -> tuple[dict[str, str], dict[str, str]]:
     """One colour per tier and per brand strategy, the page's (simulation.app.charts)."""
-    from simulation.app.charts import STRATEGY_COLORS, TIER_COLORS
+    from simulation.plots import STRATEGY_COLORS, TIER_COLORS
 
     return TIER_COLORS, STRATEGY_COLORS
 

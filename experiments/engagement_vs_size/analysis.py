@@ -206,7 +206,7 @@ def analyze(sweeps: dict[str, Path], out: Path) -> dict:
 
 def _tier_colors() -> dict[str, str]:
     """One colour per tier, the page's (simulation.app.charts)."""
-    from simulation.app.charts import TIER_COLORS
+    from simulation.plots import TIER_COLORS
 
     return TIER_COLORS
 

@@ -83,7 +83,7 @@ def analyze(sweeps: dict[str, Path], out: Path) -> dict:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from simulation.app.charts import TIER_COLORS
+    from simulation.plots import TIER_COLORS
 
     inf = read_table(sweeps["sweep"], "influencers").rename(columns=FACTORS)
     save_table(inf.drop(columns="point"), out, "influencers")

@@ -121,7 +121,7 @@ def analyze(sweeps: dict[str, Path], out: Path) -> dict:
 
 def strategy_colors() -> dict[str, str]:
     """One colour per brand strategy, the page's (simulation.app.charts)."""
-    from simulation.app.charts import STRATEGY_COLORS
+    from simulation.plots import STRATEGY_COLORS
 
     return STRATEGY_COLORS
 

@@ -21,12 +21,13 @@ from matplotlib.colors import Colormap, ListedColormap
 from matplotlib.figure import Figure
 from PIL import Image
 
-from ..vocabulary import STRATEGIES, TIERS
+from ..plots import CHARTS as ALL_CHARTS
+from ..plots import EVENT_COLORS, TIER_COLORS, Chart, chart_lines, plain_log_axis, tex_safe
+from ..vocabulary import TIERS
 
 __all__ = [
     "CHARTS",
     "FOLLOWER_COLORS",
-    "STRATEGY_COLORS",
     "TIER_COLORS",
     "ChartCanvas",
     "NetworkCanvas",
@@ -34,70 +35,19 @@ __all__ = [
     "draw_network",
 ]
 
-#: One colour per tier, smallest to largest, shared by the network view and the charts.
-TIER_COLORS: dict[str, str] = {
-    "nano": "#8c96c6",
-    "micro": "#2ca25f",
-    "mid": "#fdae6b",
-    "macro": "#8856a7",
-    "celebrity": "#de2d26",
-}
-STRATEGY_COLORS: dict[str, str] = {"micro": "#2ca25f", "celebrity": "#de2d26", "mixed": "#3182bd"}
-
-#: Charts of the page: name -> (title, y label, {column: (label, colour)}, log scale).
-CHARTS: dict[str, tuple[str, str, dict[str, tuple[str, str]], bool]] = {
-    "engagement": (
-        "Engagement rate by tier",
-        "engagements per follower per post",
-        {f"engagement_rate_{t}": (t, TIER_COLORS[t]) for t in TIERS},
-        True,
-    ),
-    "prices": (
-        "Price of a sponsored post by tier",
-        "$ per post",
-        {f"price_{t}": (t, TIER_COLORS[t]) for t in TIERS},
-        True,
-    ),
-    "followers": (
-        "Followers by tier",
-        "followers of all accounts of the tier",
-        {f"followers_{t}": (t, TIER_COLORS[t]) for t in TIERS},
-        True,
-    ),
-    "unfollows": (
-        "Unfollows and new follows per day",
-        "followers per day",
-        {"unfollows": ("unfollows", "#de2d26"), "follows": ("new follows", "#2ca25f")},
-        False,
-    ),
-    "sales": (
-        "Sales per dollar by brand strategy",
-        "sales value per $ spent (cumulative)",
-        {f"sales_per_dollar_{s}": (s, STRATEGY_COLORS[s]) for s in STRATEGIES},
-        False,
-    ),
-    "budget": (
-        "Where brands plan their budget",
-        "mean share of the budget",
-        {
-            "budget_share_own": ("own posts", "#636363"),
-            **{f"budget_share_{t}": (t, TIER_COLORS[t]) for t in TIERS},
-        },
-        False,
-    ),
-    "adoption": (
-        "Followers who bought a brand's product",
-        "share of all followers",
-        {"adopted_share": ("adopted", "#3182bd")},
-        False,
-    ),
-}
+#: The page's charts: those of the one chart list (``plots.CHARTS``) marked ``page``, drawn
+#: as the run's PNG plots draw them, in the same colours.
+CHARTS: dict[str, Chart] = {name: c for name, c in ALL_CHARTS.items() if c.page}
 
 #: What can colour the followers of the network view: colour map and label.
 FOLLOWER_COLORS: dict[str, tuple[Colormap, str]] = {
-    "trust": (colormaps["RdYlGn"], "trust in the accounts followed"),
+    # no red or green: those are the celebrity and micro tiers of the ring
+    "trust": (colormaps["cividis"], "trust in the accounts followed"),
     "fatigue": (colormaps["magma_r"], "ad fatigue"),
-    "adopted": (ListedColormap(["#bdbdbd", "#08519c"]), "bought a product (1 = yes)"),
+    "adopted": (
+        ListedColormap(["#bdbdbd", EVENT_COLORS["adoption"]]),
+        "bought a product (1 = yes)",
+    ),
 }
 
 _GREY = (0.59, 0.59, 0.59, 0.3)
@@ -127,24 +77,24 @@ class ChartCanvas:
     def __init__(self, model, name: str, width: float = 5.0, height: float = 3.1):
         self.model = model
         self.name = name
-        title, ylabel, series, log = CHARTS[name]
-        self.series = series
-        self.log = log
+        chart = self.chart = CHARTS[name]
+        series = chart.series
+        log = self.log = chart.log
         self.fig = Figure(figsize=(width, height), dpi=DPI)
         self.canvas = FigureCanvasAgg(self.fig)
         ax = self.ax = self.fig.add_subplot()
         self.fig.subplots_adjust(left=0.15, right=0.97, top=0.80, bottom=0.15)
         self.lines = [
-            ax.plot([], [], color=color, lw=1.5, label=label, animated=True)[0]
-            for label, color in series.values()
+            ax.plot([], [], color=s.color, lw=1.5, label=tex_safe(s.label), animated=True)[0]
+            for s in series
         ]
-        ax.set_title(title, fontsize=10, pad=18)
+        ax.set_title(tex_safe(chart.full_title), fontsize=10, pad=18)
         ax.set_xlabel("day", fontsize=8)
-        ax.set_ylabel(ylabel, fontsize=8)
-        ax.tick_params(labelsize=7)
+        ax.set_ylabel(tex_safe(chart.axis_label), fontsize=8)
+        ax.tick_params(which="both", labelsize=7)
         ax.grid(alpha=0.3, lw=0.5)
         if log:
-            ax.set_yscale("log")
+            plain_log_axis(ax)
         ax.legend(
             handles=self.lines,
             fontsize=7,
@@ -162,7 +112,9 @@ class ChartCanvas:
 
     def _limits(self, values: list[np.ndarray]) -> tuple[float, float]:
         """The y range: the current one, widened to whole decades (log) or by half (linear)
-        when the data leave it, so that the frame is rarely redrawn."""
+        when the data leave it, so that the frame is rarely redrawn. A linear axis starts at
+        0 unless the chart fits it to the data (``Chart.zero``), where 0 would flatten a
+        change of a few percent."""
         finite = np.concatenate([v[np.isfinite(v)] for v in values])
         if self.log:
             finite = finite[finite > 0]
@@ -175,9 +127,12 @@ class ChartCanvas:
         if self.log:
             new_lo = 10.0 ** math.floor(math.log10(dmin))
             new_hi = max(10.0 ** math.ceil(math.log10(dmax * 1.001)), new_lo * 10)
-        else:
+        elif self.chart.zero:
             new_lo = min(0.0, dmin * 1.5)
             new_hi = max(dmax * 1.5, 1e-9)
+        else:
+            pad = max(dmax - dmin, 1e-3 * abs(dmax), 1e-9) / 2
+            new_lo, new_hi = dmin - pad, dmax + pad
         if self.fitted:
             new_lo, new_hi = min(lo, new_lo), max(hi, new_hi)
         self.fitted = True
@@ -186,15 +141,13 @@ class ChartCanvas:
     def render(self) -> bytes:
         """The chart up to the model's current day, as PNG bytes."""
         data = self.model.datacollector.model_vars
-        days = np.asarray(data.get("step", []), dtype=float)
-        values = []
-        for column in self.series:
-            y = np.asarray(data.get(column, []), dtype=float)
-            values.append(np.where(y > 0, y, np.nan) if self.log else y)
         # with Mesa's "Use Threads" the model may collect a day while this reads: cut all
         # columns to the shortest
-        n = min([days.size] + [v.size for v in values])
-        days, values = days[:n], [v[:n] for v in values]
+        columns = ["step", *self.chart.columns]
+        n = min(len(data.get(c, [])) for c in columns)
+        data = {c: list(data.get(c, []))[:n] for c in columns}
+        days = np.asarray(data["step"], dtype=float)
+        values = chart_lines(self.chart, data)
         xmax = self.xmax
         while days.size and days[-1] > xmax:
             xmax *= 2
@@ -217,8 +170,8 @@ class NetworkCanvas:
 
     Influencers (on the ring, one sector per topic) are sized by followers and coloured by
     tier; sampled followers are coloured by their mean trust in the accounts they follow,
-    or by ad fatigue; follow edges are grey, those unfollowed since the last frame drawn
-    red, new follows green.
+    or by ad fatigue; follow edges are grey, those unfollowed since the last frame drawn in
+    the unfollow colour (magenta), new follows in the follow colour (cyan).
     """
 
     def __init__(self, model, color_by: str = "trust", width: float = 5.0, height: float = 3.8):
@@ -235,10 +188,14 @@ class NetworkCanvas:
         f = model.sample.frame(color_by)
         # Thousands of thin grey edges take Agg a few hundred milliseconds, so they are
         # baked into the background bitmap every BAKE_EVERY frames; each frame draws only
-        # the red unfollows and green follows since the last frame, and the dots.
+        # the unfollows and follows since the last frame, and the dots.
         self.edges = LineCollection([], colors=[_GREY], linewidths=0.3, zorder=1, animated=True)
-        self.added = LineCollection([], colors="#2ca25f", linewidths=1.2, zorder=2, animated=True)
-        self.removed = LineCollection([], colors="#de2d26", linewidths=1.6, zorder=3, animated=True)
+        self.added = LineCollection(
+            [], colors=EVENT_COLORS["follow"], linewidths=1.2, zorder=2, animated=True
+        )
+        self.removed = LineCollection(
+            [], colors=EVENT_COLORS["unfollow"], linewidths=1.6, zorder=3, animated=True
+        )
         for coll in (self.edges, self.added, self.removed):
             ax.add_collection(coll)
         self.frames_since_bake = BAKE_EVERY
@@ -313,7 +270,7 @@ class NetworkCanvas:
         n = len(f["removed"])
         self.title.set_text(
             f"Day {self.model.steps}: {len(f['f_xy'])} sampled followers, "
-            f"{n} unfollow{'' if n == 1 else 's'} since the last frame (red)"
+            f"{n} unfollow{'' if n == 1 else 's'} since the last frame (magenta)"
         )
         self.fig.draw_artist(self.title)
         return _png(self.canvas)

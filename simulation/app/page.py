@@ -39,10 +39,11 @@ ABOUT = """
 for sponsored posts; followers engage, lose **trust** when too many posts are ads, and
 **unfollow**. Brands buy **micro** influencers, **celebrities** or a **mix**.
 **Network** (a sample): ring dots are influencers (size: followers, colour: tier), inner dots
-followers (colour: trust, ad fatigue or purchase); red lines are unfollows since the last
-frame, green new follows. **Charts**: engagement, prices and followers by tier, unfollows,
-return per dollar by brand strategy, purchases. Move a slider in the sidebar, press
-**Reset**, and compare.
+followers (colour: trust, ad fatigue or purchase); magenta lines are unfollows since the last
+frame, cyan new follows. **Charts**: engagement, prices and followers by tier, unfollows,
+sales per dollar by brand strategy, budgets, purchases; each tier and strategy keeps its
+colour everywhere (micro green, celebrity red, mixed blue). Move a slider in the sidebar,
+press **Reset**, and compare.
 """
 
 

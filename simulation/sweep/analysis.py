@@ -17,8 +17,11 @@ sweep file, which may have moved) and writes into ``DIR``:
 - ``convergence.parquet`` / ``.csv``: how each outcome's grand mean and interval move as
   replications grow, and each index as N (the base sample) and replications grow.
 - ``plots/``: each outcome against each factor with 95% bands, a heatmap over the first two
-  factors (grid designs), bar charts of the sensitivity indices, and one convergence figure
-  per outcome.
+  factors with its values written in the cells (grid designs), bar charts of the sensitivity
+  indices, and one convergence figure per outcome. Factors are labelled by their meaning and
+  unit from the parameter table (:func:`parameter_label`), outcomes by their name and
+  declared unit (``simulation.outputs``); an outcome of one tier or brand strategy is drawn
+  in its colour (``simulation.plots``).
 - ``analysis.json``: the files, warnings (in words) and notes.
 
 ``days`` adds, for each kept series column, its value at each of those steps as an outcome
@@ -31,11 +34,17 @@ from __future__ import annotations
 import json
 import math
 import re
+import textwrap
+from functools import cache
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from ..config import parameter_rows
+from ..outputs import unit_of
+from ..plots import STRATEGY_COLORS, TIER_COLORS, tex_safe
+from ..vocabulary import STRATEGIES, TIERS
 from . import diagnostics as dg
 from .design import design_seed, unit_column
 from .spec import SweepError
@@ -44,7 +53,9 @@ from .store import read_manifest
 __all__ = [
     "analyze",
     "mean_ci",
+    "outcome_label",
     "outcome_matrix",
+    "parameter_label",
     "point_stats",
     "sensitivity",
     "summarise",
@@ -397,6 +408,121 @@ def analyze(out: str | Path, plots: bool = True, days: list[int] | None = None) 
     }
 
 
+# -- labels and colours -------------------------------------------------------------------
+
+#: Lines of factors (convergence, indices by day): colours no tier, strategy or event wears.
+_FACTOR_COLORS = ("#252525", "#8c6d31", "#969696", "#01665e", "#08306b", "#bcbd22")
+_NEUTRAL, _LIGHT = "#252525", "#bdbdbd"
+
+
+def _factor_colors(man: dict) -> dict[str, str]:
+    """One colour per factor key, the same in every plot of the sweep."""
+    keys = list(man["factors"])
+    return {f: _FACTOR_COLORS[i % len(_FACTOR_COLORS)] for i, f in enumerate(keys)}
+
+
+def _annotate(ax, im, values: np.ndarray) -> None:
+    """Write each cell's value in it, dark on light cells and light on dark ones."""
+    norm, cmap = im.norm, im.cmap
+    for (i, j), v in np.ndenumerate(values):
+        if not np.isfinite(v):
+            continue
+        r, g, b, _ = cmap(norm(v))
+        ink = "black" if 0.299 * r + 0.587 * g + 0.114 * b > 0.5 else "white"
+        ax.text(j, i, f"{v:.3g}", ha="center", va="center", fontsize=7, color=ink)
+
+
+def _drop_asides(text: str) -> str:
+    """``text`` without its parenthetical asides (`` (...)``, nested ones included); a
+    bracket that follows no space, as in a formula, stays."""
+    out, depth = [], 0
+    for i, ch in enumerate(text):
+        if depth:
+            depth += (ch == "(") - (ch == ")")
+        elif ch == "(" and i and text[i - 1] == " ":
+            depth = 1
+        else:
+            out.append(ch)
+    return re.sub(r"\s+([,.;:])", r"\1", re.sub(r"\s{2,}", " ", "".join(out))).strip()
+
+
+@cache
+def _parameters() -> dict[str, dict[str, str]]:
+    return {r["key"]: r for r in parameter_rows()}
+
+
+def parameter_label(key: str, width: int | None = 40) -> str:
+    """A factor's axis label from the parameter table: the first clause of its meaning and
+    its unit (``Overhead per active influencer relationship per period
+    ($/relationship/period)``), wrapped at ``width``; the key itself for an unknown one."""
+    row = _parameters().get(key)
+    if row is None:
+        return key
+    text = re.split(r"(?<=[a-z0-9)'])\.\s", row["meaning"], maxsplit=1)[0].rstrip(".")
+    head, sep, tail = text.partition(": ")
+    if sep and any(c in tail for c in "=*^"):  # a formula follows: keep what it is called
+        text = head
+    text = _drop_asides(text)
+    if len(text) > 60:
+        cuts = [i for i in (text.find(x, 20) for x in (": ", ", ", "; ")) if i > 0]
+        text = text[: min(cuts)] if cuts else text
+    text = f"{text} ({row['unit']})" if row["unit"] else text
+    return textwrap.fill(text, width) if width else text
+
+
+def _outcome_source(name: str, man: dict) -> tuple[str, str] | None:
+    """The declared output an outcome column comes from: (column or summary key, table)."""
+    if name in man.get("columns", {}) and name not in man.get("factor_columns", []):
+        return man["columns"][name], "summary"
+    spec = man.get("sweep", {}).get("outcomes", {})
+    for c in spec.get("final", []):
+        if name == f"{c}_final":
+            return c, "timeseries"
+    for w in spec.get("window_mean", []):
+        if name == w["name"]:
+            return w["column"], "timeseries"
+    for a in spec.get("at", []):
+        if name in (f"{a['name']}_{t}" for t in a["steps"]):
+            return a["column"], "timeseries"
+    for c in man.get("series", []):
+        if re.fullmatch(re.escape(c) + r"_day\d+", name):
+            return c, "timeseries"
+    return None
+
+
+def outcome_label(name: str, man: dict) -> str:
+    """An outcome's axis label: its name and its declared unit (``days`` for a first step)."""
+    first = {e["name"] for e in man.get("sweep", {}).get("outcomes", {}).get("first_step", [])}
+    src = _outcome_source(name, man)
+    unit = "day" if name in first else unit_of(*src) if src else None
+    return f"{name} ({unit})" if unit else name
+
+
+def _outcome_color(name: str, man: dict) -> str:
+    """The colour of the tier or brand strategy an outcome is about, else a neutral one."""
+    src = _outcome_source(name, man)
+    base = src[0] if src else name
+    for group, colors in ((TIERS, TIER_COLORS), (STRATEGIES, STRATEGY_COLORS)):
+        for k in group:
+            if re.search(rf"(_|\.){k}$", base):
+                return colors[k]
+    return _NEUTRAL
+
+
+def _flabel(man: dict, column: str, width: int | None = 40) -> str:
+    """Axis label of a factor column (matplotlib-safe)."""
+    return tex_safe(parameter_label(man.get("columns", {}).get(column, column), width))
+
+
+def _olabel(man: dict, name: str) -> str:
+    """Axis label of an outcome (matplotlib-safe)."""
+    return tex_safe(outcome_label(name, man))
+
+
+def _value_text(v) -> str:
+    return f"{v:g}" if isinstance(v, float) else str(v)
+
+
 def _write(df: pd.DataFrame, out: Path, name: str, written: list[str]) -> None:
     df.to_parquet(out / f"{name}.parquet", index=False)
     df.to_csv(out / f"{name}.csv", index=False)
@@ -432,25 +558,41 @@ def _convergence_plots(out: Path, man: dict, conv: pd.DataFrame) -> list[str]:
             panels.append(("replications", "index"))
         if not panels:
             continue
-        fig, axes = _subplots(1, len(panels), figsize=(4.6 * len(panels), 3.6), squeeze=False)
+        # the factors' legend goes under the panels, where it hides no line
+        rows = math.ceil(len(man["factors"]) / 3) if len(panels) > 1 else 0
+        height = 3.6 + 0.55 * rows
+        fig, axes = _subplots(1, len(panels), figsize=(4.6 * len(panels), height), squeeze=False)
+        handles = []
         for ax, (axis, what) in zip(axes[0], panels, strict=True):
             d = c[c["axis"] == axis]
             if what == "mean":
                 m = d[d["quantity"] == "mean"].sort_values("size")
                 half = np.nan_to_num(m["conf"].to_numpy(dtype=float))  # none with one
-                ax.errorbar(m["size"], m["value"], yerr=half, marker="o", color="black", capsize=3)
-                ax.set_ylabel(f"mean {name}")
+                ax.errorbar(
+                    m["size"],
+                    m["value"],
+                    yerr=half,
+                    marker="o",
+                    color=_outcome_color(name, man),
+                    capsize=3,
+                )
+                ax.set_ylabel(f"mean {_olabel(man, name)}")
                 ax.set_title("grand mean and its 95% interval", fontsize=8)
             else:
                 d = d[d["quantity"] != "mean"]
-                colors = {}
+                colors, labelled = _factor_colors(man), set()
                 for (q, f), g in d.groupby(["quantity", "factor"], sort=False):
                     g = g.sort_values("size")
-                    kw = {"color": colors[f]} if f in colors else {"label": f}
-                    (line,) = ax.plot(
-                        g["size"], g["value"], "--" if q == "S1" else "-", marker=".", **kw
+                    kw = {} if f in labelled else {"label": tex_safe(parameter_label(f, 30))}
+                    labelled.add(f)
+                    ax.plot(
+                        g["size"],
+                        g["value"],
+                        "--" if q == "S1" else "-",
+                        marker=".",
+                        color=colors[f],
+                        **kw,
                     )
-                    colors.setdefault(f, line.get_color())
                     ax.fill_between(
                         g["size"],
                         g["value"] - g["conf"],
@@ -465,14 +607,16 @@ def _convergence_plots(out: Path, man: dict, conv: pd.DataFrame) -> list[str]:
                     ax.set_ylabel("Sobol index (ST solid, S1 dashed)")
                 else:
                     ax.set_ylabel("Morris mu*")
-                ax.legend(fontsize=6)
+                handles = handles or ax.get_legend_handles_labels()[0]
             ax.set_xscale("log", base=2)
             sizes = sorted(set(d["size"]))
             ax.set_xticks(sizes, [str(int(x)) for x in sizes])
             ax.minorticks_off()
             ax.set_xlabel("base sample N" if axis == "N" else "replications")
-        fig.suptitle(f"{name}: does it settle as the sweep grows?", fontsize=10)
-        fig.tight_layout()
+        fig.suptitle(f"{tex_safe(name)}: does it settle as the sweep grows?", fontsize=10)
+        if handles:
+            fig.legend(handles=handles, loc="lower center", ncol=3, fontsize=7, frameon=False)
+        fig.tight_layout(rect=(0, (0.55 * rows + 0.1) / height if handles else 0, 1, 1))
         fn = f"plots/{_safe(name)}_convergence.png"
         fig.savefig(out / fn, dpi=110)
         files.append(fn)
@@ -484,14 +628,16 @@ def _days_plot(out: Path, man: dict, sens: pd.DataFrame, days: list[int]) -> lis
     cols = list(man.get("series") or [])
     q = "ST" if "ST" in sens else "mu_star"
     fig, axes = _subplots(len(cols), 1, figsize=(7, 2.8 * len(cols)), squeeze=False)
+    colors = _factor_colors(man)
     for ax, c in zip(axes[:, 0], cols, strict=True):
         for f in man["factors"]:
             vals = []
             for d in days:
                 s = sens[(sens["outcome"] == f"{c}_day{d}") & (sens["factor"] == f)]
                 vals.append(float(s[q].iloc[0]) if len(s) else math.nan)
-            ax.plot(days, vals, marker="o", label=f)
-        ax.set_title(c, fontsize=10)
+            ax.plot(days, vals, marker="o", color=colors[f], label=tex_safe(parameter_label(f, 40)))
+        unit = unit_of(c)
+        ax.set_title(tex_safe(f"{c} ({unit})" if unit else c), fontsize=10)
         ax.set_xlabel("day")
         ax.set_ylabel(q)
         ax.legend(fontsize=7)
@@ -510,6 +656,7 @@ def _plots(out: Path, man: dict, st: pd.DataFrame, sens: pd.DataFrame | None) ->
     files = []
     for name in man["outcomes"]:
         d = st[st["outcome"] == name]
+        color = _outcome_color(name, man)
         # outcome against each factor, with 95% bands
         fig, axes = subplots(1, len(factors), figsize=(4.2 * len(factors), 3.4), squeeze=False)
         for ax, f in zip(axes[0], factors, strict=True):
@@ -518,23 +665,20 @@ def _plots(out: Path, man: dict, st: pd.DataFrame, sens: pd.DataFrame | None) ->
                 other = factors[1] if f == factors[0] else factors[0]
                 levels = sorted(d[other].unique())
                 if len(levels) <= 8:
-                    for lv in levels:
+                    # the other factor's levels in order, light to dark
+                    from matplotlib import colormaps
+
+                    shades = colormaps["cividis"](np.linspace(0.9, 0.0, len(levels)))
+                    for lv, shade in zip(levels, shades, strict=True):
                         s = d[d[other] == lv].sort_values(f)
-                        ax.plot(
-                            s[f],
-                            s["mean"],
-                            marker="o",
-                            label=f"{other}={lv:g}"
-                            if isinstance(lv, (int, float))
-                            else f"{other}={lv}",
-                        )
-                        ax.fill_between(s[f], s["ci_low"], s["ci_high"], alpha=0.2)
-                    ax.legend(fontsize=7)
+                        ax.plot(s[f], s["mean"], marker="o", color=shade, label=_value_text(lv))
+                        ax.fill_between(s[f], s["ci_low"], s["ci_high"], color=shade, alpha=0.2)
+                    ax.legend(fontsize=7, title=_flabel(man, other, 30), title_fontsize=7)
             elif grid and numeric:
                 m = d.groupby(f)["mean"].agg(["mean", "std", "count"]).reset_index()
                 half = 1.96 * m["std"] / np.sqrt(m["count"])
-                ax.plot(m[f], m["mean"], marker="o")
-                ax.fill_between(m[f], m["mean"] - half, m["mean"] + half, alpha=0.25)
+                ax.plot(m[f], m["mean"], marker="o", color=color)
+                ax.fill_between(m[f], m["mean"] - half, m["mean"] + half, color=color, alpha=0.25)
             elif numeric:
                 ax.errorbar(
                     d[f],
@@ -544,13 +688,14 @@ def _plots(out: Path, man: dict, st: pd.DataFrame, sens: pd.DataFrame | None) ->
                     ms=3,
                     alpha=0.6,
                     elinewidth=0.8,
+                    color=color,
                 )
             else:
                 m = d.groupby(f)["mean"].mean()
-                ax.bar([str(i) for i in m.index], m.to_numpy())
-            ax.set_xlabel(f)
-            ax.set_ylabel(name)
-        fig.suptitle(f"{name}: mean and 95% CI across replications", fontsize=10)
+                ax.bar([str(i) for i in m.index], m.to_numpy(), color=color)
+            ax.set_xlabel(_flabel(man, f))
+            ax.set_ylabel(_olabel(man, name))
+        fig.suptitle(f"{tex_safe(name)}: mean and 95% CI across replications", fontsize=10)
         fig.tight_layout()
         fn = f"plots/{_safe(name)}_by_factor.png"
         fig.savefig(out / fn, dpi=110)
@@ -559,40 +704,44 @@ def _plots(out: Path, man: dict, st: pd.DataFrame, sens: pd.DataFrame | None) ->
         if grid and len(factors) >= 2:
             a, b = factors[0], factors[1]
             h = d.groupby([b, a])["mean"].mean().unstack(a)
-            fig, ax = subplots(figsize=(5.5, 4.2))
-            im = ax.imshow(h.to_numpy(dtype=float), origin="lower", aspect="auto", cmap="viridis")
-            ax.set_xticks(
-                range(h.shape[1]),
-                [f"{v:g}" if isinstance(v, float) else str(v) for v in h.columns],
-                rotation=45,
-            )
-            ax.set_yticks(
-                range(h.shape[0]), [f"{v:g}" if isinstance(v, float) else str(v) for v in h.index]
-            )
-            ax.set_xlabel(a)
-            ax.set_ylabel(b)
-            fig.colorbar(im, ax=ax, label=f"mean {name}")
-            ax.set_title(name, fontsize=10)
+            values = h.to_numpy(dtype=float)
+            fig, ax = subplots(figsize=(6.2, 4.6))
+            im = ax.imshow(values, origin="lower", aspect="auto", cmap="viridis")
+            _annotate(ax, im, values)
+            ax.set_xticks(range(h.shape[1]), [_value_text(v) for v in h.columns], rotation=45)
+            ax.set_yticks(range(h.shape[0]), [_value_text(v) for v in h.index])
+            ax.set_xlabel(_flabel(man, a))
+            ax.set_ylabel(_flabel(man, b))
+            fig.colorbar(im, ax=ax, label=f"mean {_olabel(man, name)}")
+            ax.set_title(f"{tex_safe(name)}: mean over replications", fontsize=10)
             fig.tight_layout()
             fn = f"plots/{_safe(name)}_heatmap.png"
             fig.savefig(out / fn, dpi=110)
             files.append(fn)
     if sens is not None and len(sens):
         names = list(dict.fromkeys(sens["outcome"]))
-        fig, axes = subplots(len(names), 1, figsize=(7, 2.8 * len(names)), squeeze=False)
+        width = max(7.0, 1.7 * sens["factor"].nunique())
+        fig, axes = subplots(len(names), 1, figsize=(width, 3.4 * len(names)), squeeze=False)
         for ax, name in zip(axes[:, 0], names, strict=True):
             s = sens[sens["outcome"] == name]
             x = np.arange(len(s))
             if "S1" in s:
-                ax.bar(x - 0.2, s["S1"], 0.4, yerr=s["S1_conf"], label="first order S1")
-                ax.bar(x + 0.2, s["ST"], 0.4, yerr=s["ST_conf"], label="total order ST")
+                ax.bar(
+                    x - 0.2, s["S1"], 0.4, yerr=s["S1_conf"], color=_LIGHT, label="first order S1"
+                )
+                ax.bar(
+                    x + 0.2, s["ST"], 0.4, yerr=s["ST_conf"], color=_NEUTRAL, label="total order ST"
+                )
                 ax.set_ylabel("Sobol index")
             else:
-                ax.bar(x - 0.2, s["mu_star"], 0.4, yerr=s["mu_star_conf"], label="mu*")
-                ax.bar(x + 0.2, s["sigma"], 0.4, label="sigma")
+                ax.bar(
+                    x - 0.2, s["mu_star"], 0.4, yerr=s["mu_star_conf"], color=_NEUTRAL, label="mu*"
+                )
+                ax.bar(x + 0.2, s["sigma"], 0.4, color=_LIGHT, label="sigma")
                 ax.set_ylabel("Morris effect")
-            ax.set_xticks(x, s["factor"], rotation=20, fontsize=8)
-            ax.set_title(name, fontsize=10)
+            labels = [tex_safe(parameter_label(f, 24)) for f in s["factor"]]
+            ax.set_xticks(x, labels, fontsize=7)
+            ax.set_title(_olabel(man, name), fontsize=10)
             ax.legend(fontsize=7)
         fig.tight_layout()
         fn = "plots/sensitivity.png"

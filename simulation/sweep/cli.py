@@ -167,7 +167,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
 
 def cmd_show_run(args: argparse.Namespace) -> int:
     """Write (or print) the full scenario file of one run of a sweep."""
-    from ..outputs import atomic_write_text
+    from ..writer import atomic_write_text
     from .rebuild import run_scenario
 
     rs = run_scenario(Path(args.dir), args.point, args.replicate)

@@ -17,8 +17,9 @@ import numpy as np
 import pandas as pd
 
 from ..config import Config, apply_overrides
+from ..outputs import flatten_summary
 from .design import RunSpec
-from .spec import Outcomes, Sweep, column_name, flatten_summary, resolve_function
+from .spec import Outcomes, Sweep, column_name, resolve_function
 
 __all__ = ["Evaluation", "ModelEvaluator", "RunRecord", "extract_outcomes", "safe_call"]
 

@@ -48,7 +48,6 @@ scenario only through ``load_config`` / ``apply_overrides`` and ``runner.run``.
 from __future__ import annotations
 
 import dataclasses
-import functools
 import hashlib
 import json
 import math
@@ -623,7 +622,7 @@ def sweep_from_dict(
     one_condition = bool(bundles) or kind == "grid"
     factors = (*bundles, *_parse_factors(data.get("factors"), cfg, allow_empty=one_condition))
     design = _parse_design(data.get("design", {}), factors)
-    outcomes = _parse_outcomes(data.get("outcomes"), steps, {f.column for f in factors}, cfg)
+    outcomes = _parse_outcomes(data.get("outcomes"), steps, {f.column for f in factors})
     graph_file = _graph_file(cfg)
 
     normalized = {
@@ -831,34 +830,8 @@ def _parse_design(table: Any, factors: tuple[Factor, ...]) -> DesignSpec:
     return DesignSpec(kind=kind, n=n, levels=levels, second_order=so)
 
 
-def summary_keys(base: Config) -> tuple[str, ...]:
-    """The keys of ``runner.summarize`` (flattened), read from a one-step run of ``base``."""
-    return _summary_keys(config_to_toml(base), base.base_dir)
-
-
-@functools.cache
-def _summary_keys(toml_text: str, base_dir: str) -> tuple[str, ...]:
-    from ..config import config_from_dict
-    from ..runner import run
-
-    cfg = config_from_dict(tomllib.loads(toml_text), base_dir=base_dir)
-    return tuple(flatten_summary(run(apply_overrides(cfg, {"run.steps": 1})).summary))
-
-
-def flatten_summary(summary: dict) -> dict[str, Any]:
-    """``{"a": {"b": 1}}`` becomes ``{"a.b": 1}``."""
-    out = {}
-    for k, v in summary.items():
-        if isinstance(v, dict):
-            for k2, v2 in flatten_summary(v).items():
-                out[f"{k}.{k2}"] = v2
-        else:
-            out[k] = v
-    return out
-
-
-def _parse_outcomes(table: Any, steps: int, factor_columns: set[str], base: Config) -> Outcomes:
-    from ..model import TIMESERIES_COLUMNS
+def _parse_outcomes(table: Any, steps: int, factor_columns: set[str]) -> Outcomes:
+    from ..outputs import TIMESERIES_COLUMNS, summary_keys
 
     if not isinstance(table, dict) or not table:
         raise SweepError('outcomes: required; e.g. [outcomes] summary = ["return_per_dollar"]')
@@ -877,7 +850,7 @@ def _parse_outcomes(table: Any, steps: int, factor_columns: set[str], base: Conf
 
     summary = _str_list(table.get("summary", []), "outcomes.summary")
     if summary:
-        keys = summary_keys(base)
+        keys = summary_keys()
         for k in summary:
             if k not in keys:
                 raise SweepError(

@@ -39,7 +39,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ..config import config_to_toml
-from ..outputs import (
+from ..writer import (
     OutputExistsError,
     atomic_write_text,
     git_commit,
