@@ -100,10 +100,10 @@ def base_config(quick: bool, scenario: str = "configs/baseline.toml", overrides=
 
 
 def _repo_path(p: str) -> Path:
-    path = Path(p)
-    if path.exists():
-        return path
-    return Path(__file__).resolve().parents[2] / p
+    """A scenario file as given, else the shipped scenario (``configs/NAME.toml``)."""
+    from ..resources import scenario_path
+
+    return scenario_path(p)
 
 
 def replicate_seeds(r: int, root: int = ROOT_SEED) -> list[int]:
