@@ -182,6 +182,34 @@ def test_every_shipped_scenario_opens_with_its_question():
         assert q.endswith("?") and len(q) > 20, f"configs/{name}.toml: no question first: {q!r}"
 
 
+def test_shipped_files_are_found_by_name(tmp_path, monkeypatch):
+    from simulation import resources as r
+    from simulation.config import ConfigError
+
+    monkeypatch.chdir(tmp_path)
+    for arg in ("baseline", "baseline.toml", "configs/baseline.toml"):
+        assert r.scenario_path(arg) == r.configs_dir() / "baseline.toml"
+    (tmp_path / "baseline.toml").write_text("")  # a file where the command runs comes first
+    assert r.scenario_path("baseline.toml") == Path("baseline.toml")
+    for arg in ("saturation", "saturation.toml", "experiments/saturation.toml"):
+        assert r.sweep_path(arg) == r.experiments_dir() / "saturation.toml"
+    with pytest.raises(ConfigError, match=r"^nope: no such scenario file .*shipped: .*baseline"):
+        r.scenario_path("nope")
+    with pytest.raises(ConfigError, match=r"^nope: no such sweep file .*shipped: .*saturation"):
+        r.sweep_path("nope")
+
+
+@pytest.mark.parametrize("command", ["run", "sweep"])
+def test_an_unknown_name_is_one_line(command, capsys, tmp_path, monkeypatch):
+    from simulation.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    assert main([command, "nope"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("influencer-sim: error: nope: no such"), err
+    assert not any(tmp_path.iterdir())
+
+
 # --------------------------------------------------------------------------------------
 # the wheel, installed
 
