@@ -17,13 +17,14 @@ import resource
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 from .config import Config, apply_overrides, load_config
+from .resources import configs_dir
 
 __all__ = ["main", "scaled_config", "time_engine"]
 
-BENCH_CONFIG = Path(__file__).resolve().parent.parent / "configs" / "bench.toml"
+#: The benchmark scenario, shipped with the package (``configs/bench.toml``).
+BENCH_CONFIG = configs_dir() / "bench.toml"
 
 
 def scaled_config(n_followers: int, engine: str = "vectorized") -> Config:

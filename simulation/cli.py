@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from .config import ConfigError, load_config, parameter_rows
+from .resources import configs_dir, scenario_names, scenario_path, scenario_question
 
 __all__ = ["UserError", "build_parser", "main"]
 
@@ -34,7 +35,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     sets = list(args.set or [])
     if args.engine:
         sets.append(f'run.engine="{args.engine}"')
-    cfg = load_config(args.config, sets)
+    cfg = load_config(scenario_path(args.config), sets)
     out = Path(args.out) if args.out else Path("results") / Path(args.config).stem
     check_output_dir(out, args.overwrite)  # before the run, not after an hour of it
     keep = bool(getattr(args, "followers", False))
@@ -98,6 +99,19 @@ def run_report(s: dict) -> str:
         f"{s['unfollowed_share']:.1%}",
     ]
     return "\n".join(lines)
+
+
+def cmd_scenarios(args: argparse.Namespace) -> int:
+    """List the shipped scenarios, each with the question it answers."""
+    names = scenario_names()
+    width = max(map(len, names), default=0)
+    for name in names:
+        print(f"{name:<{width}}  {scenario_question(name)}")
+    print(
+        f"\nrun one with: influencer-sim run NAME; the files are in {configs_dir()} "
+        "(copy one to change it)"
+    )
+    return 0
 
 
 def cmd_params(args: argparse.Namespace) -> int:
@@ -227,14 +241,21 @@ def cmd_app(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from . import __version__
+
     p = argparse.ArgumentParser(
         prog="influencer-sim",
         description="Agent-based simulation of the influencer-marketing market.",
     )
+    p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
 
     r = sub.add_parser("run", help="run a scenario and write its results")
-    r.add_argument("config", help="scenario file, e.g. configs/baseline.toml")
+    r.add_argument(
+        "config",
+        help="a shipped scenario by name (influencer-sim scenarios), e.g. baseline, "
+        "or a scenario file",
+    )
     r.add_argument("--seed", type=int, help="seed (default: run.seed of the scenario)")
     r.add_argument("--steps", type=int, help="days to simulate (default: run.steps)")
     r.add_argument("--out", help="output folder (default: results/<scenario name>)")
@@ -341,6 +362,9 @@ def build_parser() -> argparse.ArgumentParser:
     va.add_argument("--quick", action="store_true", help="smaller checks, for the tests")
     va.add_argument("--out", help="output folder (default results/validation)")
     va.set_defaults(func=cmd_validate)
+
+    sc = sub.add_parser("scenarios", help="list the shipped scenarios and the question of each")
+    sc.set_defaults(func=cmd_scenarios)
 
     pr = sub.add_parser("params", help="print the parameter table (Markdown)")
     pr.set_defaults(func=cmd_params)

@@ -9,12 +9,22 @@ No other module finds them through its own file path.
 
 from __future__ import annotations
 
+import re
 from importlib import resources
 from pathlib import Path
 
 from .config import ConfigError
 
-__all__ = ["configs_dir", "experiment_dir", "experiments_dir", "scenario_names", "scenario_path"]
+__all__ = [
+    "configs_dir",
+    "experiment_dir",
+    "experiments_dir",
+    "scenario_names",
+    "scenario_path",
+    "scenario_question",
+    "sweep_names",
+    "sweep_path",
+]
 
 
 def configs_dir() -> Path:
@@ -53,4 +63,40 @@ def scenario_path(name_or_path: str | Path) -> Path:
     raise ConfigError(
         f"{name_or_path}: no such scenario file or shipped scenario; "
         f"shipped: {', '.join(scenario_names())}"
+    )
+
+
+def scenario_question(name_or_path: str | Path) -> str:
+    """The question a scenario answers: the first sentence of the comment that opens its file
+    (up to the first ``?``, or the first full stop where there is no question)."""
+    lines = []
+    for line in scenario_path(name_or_path).read_text(encoding="utf-8").splitlines():
+        if not line.startswith("#"):
+            break
+        lines.append(line.lstrip("#").strip())
+    text = " ".join(x for x in lines if x)
+    m = re.match(r"(.+?[?.])(?=\s|$)", text)
+    return m.group(1) if m else text
+
+
+def sweep_names() -> list[str]:
+    """Names of the shipped sweeps: the experiments (``experiments/<name>/sweep.toml``)."""
+    return sorted(p.parent.name for p in experiments_dir().glob("*/sweep.toml"))
+
+
+def sweep_path(name_or_path: str | Path) -> Path:
+    """A sweep file: an existing path as given, else a shipped experiment's sweep by name.
+
+    ``"saturation"`` and ``"experiments/saturation"`` find ``experiments/saturation/sweep.toml``
+    when no such file exists where the command runs. Anything else raises
+    :class:`~simulation.config.ConfigError` naming the shipped sweeps.
+    """
+    path = Path(name_or_path)
+    if path.is_file():
+        return path
+    stem = path.name[:-5] if path.name.endswith(".toml") else path.name
+    if path.parent in (Path("."), Path("experiments")) and stem in sweep_names():
+        return experiments_dir() / stem / "sweep.toml"
+    raise ConfigError(
+        f"{name_or_path}: no such sweep file or shipped sweep; shipped: {', '.join(sweep_names())}"
     )

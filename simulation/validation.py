@@ -18,8 +18,9 @@ tables, and exits with status 1 if a check fails. Four parts:
    component against ``(1 - p^n) / (1 - p)`` on a path and the sum of ``p^depth`` over the
    nodes of a tree.
 4. **Engines.** The vectorized engine against the reference engine (one ``Follower.step`` per
-   agent, about a thousand times slower) on a tiny market over many seeds: paired
-   differences of the run totals (the same seed builds the same market).
+   agent, about a thousand times slower) on a tiny market over many seeds, run by the sweep
+   executors (``simulation.sweep.executors``): paired differences of the run totals (the
+   same seed builds the same market), tested with ``scipy.stats.ttest_rel``.
 
 Statistical checks are sized, as networkx's, so that a false failure needs about five
 standard errors.
@@ -39,23 +40,28 @@ import pandas as pd
 
 from .calibration import calibration_checks
 from .config import Config, apply_overrides, config_from_dict, load_config
+from .resources import configs_dir
 from .runner import run
+from .sweep.design import RunSpec
+from .sweep.evaluate import Evaluation
 
 __all__ = [
+    "EngineRun",
     "ValidationCheck",
     "bass_closed_form",
     "bass_recursion",
+    "engine_runs",
     "main",
+    "paired_test",
     "validate",
 ]
 
 #: Standard errors a statistical check may deviate before it fails (normal statistics).
 Z_MAX = 5.0
-#: Two-sided p-value below which a paired t-test of the engines fails. The engine checks
-#: use few seeds and heavy-tailed totals (word-of-mouth cascades), so Student's t with
-#: n - 1 degrees of freedom, not a normal z, decides.
+#: Two-sided p-value below which a paired t-test of the engines (``scipy.stats.ttest_rel``)
+#: fails. The engine checks use few seeds and heavy-tailed totals (word-of-mouth cascades),
+#: so Student's t with n - 1 degrees of freedom, not a normal z, decides.
 P_MIN = 1e-4
-_REPO = Path(__file__).resolve().parents[1]
 
 
 @dataclass(frozen=True)
@@ -96,7 +102,7 @@ def bass_closed_form(p: float, q: float, t) -> np.ndarray:
 
 
 def _scenario(name: str, overrides: dict | None = None) -> Config:
-    return apply_overrides(load_config(_REPO / "configs" / name), dict(overrides or {}))
+    return apply_overrides(load_config(configs_dir() / name), dict(overrides or {}))
 
 
 # --------------------------------------------------------------------------------------
@@ -339,37 +345,70 @@ def engine_config(engine: str, steps: int) -> Config:
     )
 
 
-def _engine_run(args):
-    engine, seed, steps = args
-    res = run(engine_config(engine, steps), seed=seed, keep_model=True)
-    row = {k: float(res.model.totals[k]) for k in ENGINE_TOTALS}
-    row["deals"] = float(res.timeseries["deals"].sum())
-    row["mean_trust_end"] = float(res.timeseries["mean_trust"].iloc[-1])
-    return {"engine": engine, "seed": seed, "wall_time": res.wall_time, **row}
+class EngineRun:
+    """The engine market's run for one sweep spec (``factors["run.engine"]``, its seed):
+    the run totals the comparison pairs. A module-level class, so the sweep executors can
+    send it to their worker processes."""
+
+    def __init__(self, steps: int):
+        self.steps = steps
+
+    def __call__(self, spec: RunSpec) -> Evaluation:
+        cfg = engine_config(spec.factors["run.engine"], self.steps)
+        res = run(cfg, seed=spec.seed, keep_model=True)
+        row = {k: float(res.model.totals[k]) for k in ENGINE_TOTALS}
+        row["deals"] = float(res.timeseries["deals"].sum())
+        row["mean_trust_end"] = float(res.timeseries["mean_trust"].iloc[-1])
+        return Evaluation(row, model_time=res.wall_time)
+
+
+def engine_runs(seeds: list[int], steps: int, workers: int) -> pd.DataFrame:
+    """Every seed with both engines, on the sweep executors (``workers`` local processes, or
+    this process with 1): one row per run, its totals and the model's wall time."""
+    from .sweep import executors
+
+    engines = ("vectorized", "reference")
+    specs = [
+        RunSpec(point=e, replicate=i, seed=s, factors={"run.engine": engine})
+        for i, s in enumerate(seeds)
+        for e, engine in enumerate(engines)
+    ]
+    evaluate = EngineRun(steps)
+    if workers > 1:
+        done = executors.processes(evaluate, specs, workers)
+    else:
+        done = executors.serial(evaluate, specs)
+    rows = []
+    for spec, rec in done:
+        engine = spec.factors["run.engine"]
+        if rec.status != "ok":
+            raise RuntimeError(f"engine run ({engine}, seed {spec.seed}) failed: {rec.error}")
+        rows.append(
+            {"engine": engine, "seed": spec.seed, "wall_time": rec.model_time, **rec.outcomes}
+        )
+    return pd.DataFrame(rows).sort_values(["seed", "engine"], ascending=[True, False])
+
+
+def paired_test(a: pd.Series, b: pd.Series) -> tuple[float, float, float, float]:
+    """Paired t-test of ``a - b`` (``scipy.stats.ttest_rel``): the mean difference, its
+    standard error, t and the two-sided p-value. Identical samples give t 0 and p 1."""
+    from scipy import stats
+
+    d = (a - b).to_numpy(dtype=float)
+    mean, se = float(d.mean()), float(stats.sem(d))
+    if not np.any(d):
+        return mean, se, 0.0, 1.0
+    res = stats.ttest_rel(a.to_numpy(dtype=float), b.to_numpy(dtype=float))
+    return mean, se, float(res.statistic), float(res.pvalue)
 
 
 def engines_part(seeds: list[int], steps: int, workers: int) -> tuple[pd.DataFrame, list]:
-    from scipy import stats
-
-    tasks = [(e, s, steps) for s in seeds for e in ("vectorized", "reference")]
-    if workers > 1:
-        from concurrent.futures import ProcessPoolExecutor
-        from multiprocessing import get_context
-
-        with ProcessPoolExecutor(workers, mp_context=get_context("fork")) as ex:
-            rows = list(ex.map(_engine_run, tasks))
-    else:
-        rows = [_engine_run(t) for t in tasks]
-    df = pd.DataFrame(rows)
+    df = engine_runs(seeds, steps, workers).reset_index(drop=True)
     vec = df[df["engine"] == "vectorized"].set_index("seed").sort_index()
     ref = df[df["engine"] == "reference"].set_index("seed").sort_index()
     checks = []
     for o in [*ENGINE_TOTALS, "deals", "mean_trust_end"]:
-        d = vec[o] - ref[o]
-        se = float(d.std(ddof=1) / np.sqrt(len(d)))
-        mean = float(d.mean())
-        z = mean / se if se > 0 else 0.0
-        pval = float(2 * stats.t.sf(abs(z), len(d) - 1)) if se > 0 else 1.0
+        mean, se, t, pval = paired_test(vec[o], ref[o])
         fired = vec[o].mean() > 0 and ref[o].mean() > 0
         checks.append(
             ValidationCheck(
@@ -377,7 +416,7 @@ def engines_part(seeds: list[int], steps: int, workers: int) -> tuple[pd.DataFra
                 o,
                 f"reference {_fmt(ref[o].mean())}",
                 f"vectorized {_fmt(vec[o].mean())}; paired difference {_fmt(mean)} ± {_fmt(se)}",
-                f"p > {P_MIN:g} (t = {z:.2f}, p = {pval:.2g}) and both > 0",
+                f"p > {P_MIN:g} (t = {t:.2f}, p = {pval:.2g}) and both > 0",
                 bool(pval > P_MIN and fired),
             )
         )

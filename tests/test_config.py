@@ -300,4 +300,3 @@ def test_a_market_smaller_than_the_largest_tier_needs_that_tier_empty():
     cfg = config_from_dict({**small, "influencers": no_big})
     assert cfg.population.people == 200_000
     assert cfg.n_influencers == sum(config_from_dict({}).influencers.tier_counts[:MACRO])
-

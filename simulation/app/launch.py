@@ -12,7 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from .model import CONFIG_DIR, scenario_names
+from .model import scenario_names
 
 __all__ = ["PAGE", "AppError", "main", "solara_command"]
 
@@ -38,8 +38,7 @@ def main(host: str, port: int, scenario: str, open_browser: bool = True) -> int:
     names = scenario_names()
     if names and scenario not in names:
         raise AppError(
-            f"--scenario {scenario!r}: no such scenario in {CONFIG_DIR}; "
-            f"allowed: {', '.join(names)}"
+            f"--scenario {scenario!r}: no such shipped scenario; shipped: {', '.join(names)}"
         )
     if importlib.util.find_spec("solara") is None:
         raise AppError("the page needs the app extra: pip install 'influencer-sim[app]'")

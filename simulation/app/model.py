@@ -10,7 +10,6 @@ Nothing here imports solara, so the wiring is testable without the web extra.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,11 +17,11 @@ from typing import Any
 import numpy as np
 
 from .. import mechanisms as mech
+from .. import resources
 from ..config import Config, ConfigError, apply_overrides, config_to_dict, load_config
 from ..model import MarketModel
 
 __all__ = [
-    "CONFIG_DIR",
     "DEFAULT_FOLLOWERS",
     "LEVERS",
     "RENDER_INTERVAL",
@@ -35,11 +34,6 @@ __all__ = [
     "scenario_config",
     "scenario_names",
 ]
-
-#: Folder of the scenario files (``configs/`` of the repository, or $INFLUENCER_SIM_CONFIGS).
-CONFIG_DIR = Path(
-    os.environ.get("INFLUENCER_SIM_CONFIGS", Path(__file__).resolve().parents[2] / "configs")
-)
 
 #: Followers simulated on the page unless the teacher moves the slider: large enough for
 #: the figures to mean something, small enough to run at classroom speed.
@@ -88,14 +82,16 @@ LEVERS: tuple[Lever, ...] = (
 
 
 def scenario_names(folder: str | Path | None = None) -> list[str]:
-    """Names of the scenario files in ``configs/`` (read now: the folder grows)."""
-    folder = Path(folder) if folder is not None else CONFIG_DIR
+    """Names of the scenario files in ``folder`` (default: the shipped scenarios, found by
+    :mod:`simulation.resources`; read now: the folder grows)."""
+    folder = Path(folder) if folder is not None else resources.configs_dir()
     return sorted(p.stem for p in folder.glob("*.toml")) if folder.is_dir() else []
 
 
 def scenario_config(name: str, folder: str | Path | None = None) -> Config:
-    """The scenario ``configs/NAME.toml``, or the defaults if there is no such file."""
-    folder = Path(folder) if folder is not None else CONFIG_DIR
+    """The scenario ``NAME.toml`` of ``folder`` (default: the shipped scenarios), or the
+    defaults if there is no such file."""
+    folder = Path(folder) if folder is not None else resources.configs_dir()
     path = folder / f"{name}.toml"
     return load_config(path) if path.is_file() else Config()
 

@@ -73,10 +73,11 @@ def machine_ceiling(n: int = 5_000_000) -> float:
 
 def measure(quick: bool = False) -> dict:
     """Run the sweep on one and on two workers; returns the figures."""
+    from ..resources import configs_dir
     from .coordinator import run_sweep
     from .spec import load_sweep
 
-    base = Path(__file__).resolve().parents[2] / "configs" / "baseline.toml"
+    base = configs_dir() / "baseline.toml"
     reps, steps = (1, 10) if quick else (4, 50)
     with tempfile.TemporaryDirectory(prefix="sweep-bench-") as tmp:
         tmp = Path(tmp)

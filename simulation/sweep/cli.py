@@ -20,7 +20,9 @@ __all__ = [
 
 
 def add_sweep_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("file", help="sweep file, e.g. experiments/saturation/sweep.toml")
+    p.add_argument(
+        "file", help="a shipped sweep by name, e.g. saturation, or a sweep file of your own"
+    )
     p.add_argument("--out", help="output folder (default: results/sweeps/<sweep name>)")
     p.add_argument(
         "--workers",
@@ -102,10 +104,11 @@ def _resume_command(args: argparse.Namespace, out: Path) -> str:
 def cmd_sweep(args: argparse.Namespace) -> int:
     """Run a sweep file; exit 1 if runs failed, 128 + the signal's number if stopped (130
     for Ctrl-C, 143 for SIGTERM, 129 for SIGHUP)."""
+    from ..resources import sweep_path
     from .coordinator import run_sweep
     from .spec import load_sweep
 
-    sweep = load_sweep(args.file, args.set or [])
+    sweep = load_sweep(sweep_path(args.file), args.set or [])
     out = Path(args.out) if args.out else Path("results") / "sweeps" / sweep.name
     rep = run_sweep(
         sweep,
