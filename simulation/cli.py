@@ -386,7 +386,7 @@ def build_parser() -> argparse.ArgumentParser:
     ex.set_defaults(func=cmd_experiment)
 
     cp = sub.add_parser(
-        "compare", help="compare scenarios on common seeds: one report with 95% intervals"
+        "compare", help="compare scenarios on common seeds: one report with 95%% intervals"
     )
     cp.add_argument(
         "scenarios",

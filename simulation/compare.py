@@ -207,6 +207,7 @@ class Scenario:
         question: the first sentence of its header comment.
         keys: the scenario keys its level of the sweep sets.
         config: the scenario as it runs (base, ``--followers`` and its keys, days; seed aside).
+        own_steps: the days its file sets (``run.steps``); the comparison runs its own.
     """
 
     label: str
@@ -215,6 +216,7 @@ class Scenario:
     question: str
     keys: dict
     config: Config = dataclasses.field(repr=False)
+    own_steps: int = 0
 
 
 def _absolute_graph_file(cfg: Config) -> Config:
@@ -299,7 +301,7 @@ def plan_comparison(
             f"compare: {len(args)} scenario given; allowed two or more, the first being the "
             "reference (e.g. influencer-sim compare baseline saturation)"
         )
-    reps = replications if replications is not None else None
+    reps = replications
     if reps is None:
         reps = QUICK_REPLICATIONS if quick else DEFAULT_REPLICATIONS
     if reps < 2:
@@ -358,9 +360,9 @@ def plan_comparison(
     text = "\n".join(lines)
     sweep = sweep_from_dict(tomllib.loads(text), path=where, text=text)
     scenarios = []
-    for a, p, lb, k in zip(args, paths, labels, levels, strict=True):
+    for a, p, lb, k, own in zip(args, paths, labels, levels, configs, strict=True):
         cfg = apply_overrides(sweep.base, k)
-        scenarios.append(Scenario(lb, a, p, scenario_question(p), k, cfg))
+        scenarios.append(Scenario(lb, a, p, scenario_question(p), k, cfg, own.run.steps))
     return Plan(tuple(scenarios), sweep, text, quick)
 
 
@@ -501,22 +503,16 @@ def paired_differences(y: np.ndarray) -> list[tuple[float, float, float, int]]:
     return out
 
 
-def _matrix(runs: pd.DataFrame, column: str, n: int, reps: int) -> np.ndarray:
-    from .sweep.analysis import outcome_matrix
-
-    return outcome_matrix(runs, column, n, reps)
-
-
 def _stats(plan: Plan, runs: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Per scenario and outcome: mean, 95% interval, runs with a value; and the paired
     differences against the reference."""
-    from .sweep.analysis import mean_ci
+    from .sweep.analysis import mean_ci, outcome_matrix
 
     n, reps = len(plan.scenarios), plan.sweep.replications
     labels = [s.label for s in plan.scenarios]
     vals, diffs = [], []
     for key, label, words in HEADLINE:
-        y = _matrix(runs, _column(key), n, reps)
+        y = outcome_matrix(runs, _column(key), n, reps)
         for j, sc in enumerate(labels):
             m, lo, hi = mean_ci(y[j])
             vals.append((sc, key, label, words, m, lo, hi, int(np.isfinite(y[j]).sum())))
@@ -709,6 +705,7 @@ def _markdown(plan: Plan, values: pd.DataFrame, diffs: pd.DataFrame, figures: li
         "their 95% confidence interval in brackets: the range that holds the long-run mean "
         "(over many more runs of the model) in 95 of 100 such studies.",
         "",
+        *_steps_note(plan),
         "| scenario | its question | what it sets"
         + (" (on the tiny market)" if plan.quick else f" differently from {ref}")
         + " | simulated followers | people |",
@@ -802,6 +799,19 @@ def _markdown(plan: Plan, values: pd.DataFrame, diffs: pd.DataFrame, figures: li
         "",
     ]
     return "\n".join(L)
+
+
+def _steps_note(plan: Plan) -> list[str]:
+    """A line naming the scenarios whose own ``run.steps`` the comparison did not run."""
+    days = plan.sweep.steps
+    other = [f"{s.label} ({_number(s.own_steps)})" for s in plan.scenarios if s.own_steps != days]
+    if not other or plan.quick:
+        return []
+    return [
+        f"Every scenario ran {_number(days)} days, so all are on the same horizon; the files of "
+        f"{', '.join(other)} set other days.",
+        "",
+    ]
 
 
 def _caption(file: str) -> str:

@@ -66,11 +66,20 @@ def test_quick_compare_writes_the_report_and_its_figures(quick):
     assert man["state"] == "complete" and man["factors"] == ["scenario"]
 
 
-def test_same_command_gives_the_same_bytes(quick, tmp_path):
+def test_same_command_gives_the_same_bytes(quick, tmp_path, capsys):
     out = tmp_path / "again"
-    assert main(["compare", "baseline", "saturation", "--quick", "--quiet", "--out", str(out)]) == 0
+    args = ["compare", "baseline", "saturation", "--quick", "--quiet", "--out", str(out)]
+    assert main(args) == 0
     for name in NUMBERS:
         assert (out / name).read_bytes() == (quick / name).read_bytes(), name
+    assert main(args) == 2  # a finished comparison is not replaced without asking
+    assert "already holds a comparison" in capsys.readouterr().err
+    assert main([*args, "--resume"]) == 0  # nothing left to run: the same report again
+    for name in NUMBERS:
+        assert (out / name).read_bytes() == (quick / name).read_bytes(), name
+    other = ["compare", "baseline", "myopic", "--quick", "--out", str(out), "--resume"]
+    assert main(other) == 2
+    assert "holds a different comparison" in capsys.readouterr().err
 
 
 def test_itself_differs_by_exactly_zero_and_more_brands_raise_the_micro_price(tmp_path):
