@@ -167,6 +167,33 @@ def experiment_headline(name: str, numbers: dict) -> list[str]:
     return module.headline(numbers) if hasattr(module, "headline") else []
 
 
+def cmd_compare(args: argparse.Namespace) -> int:
+    """Compare scenarios on common seeds through the sweep machinery (see ``compare.py``)."""
+    from .compare import CompareError, run_compare
+
+    try:
+        numbers = run_compare(
+            args.scenarios,
+            args.out,
+            replications=args.replications,
+            steps=args.steps,
+            followers=args.followers,
+            quick=args.quick,
+            workers=args.workers,
+            overwrite=args.overwrite,
+            resume=args.resume,
+            progress=not args.quiet,
+        )
+    except CompareError as err:
+        raise UserError(str(err)) from None
+    print(f"wrote {numbers['out']}/report.md")
+    if args.quick:
+        print("  quick: a tiny market, to check the machinery; no conclusions")
+    for line in numbers["headline"]:
+        print(f"  {line}")
+    return 0
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
     """Write the validation report; exit status 1 if a check fails."""
     from .validation import main as validate_main
@@ -357,6 +384,39 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ex.add_argument("--quiet", action="store_true", help="no progress bar")
     ex.set_defaults(func=cmd_experiment)
+
+    cp = sub.add_parser(
+        "compare", help="compare scenarios on common seeds: one report with 95%% intervals"
+    )
+    cp.add_argument(
+        "scenarios",
+        nargs="+",
+        metavar="SCENARIO",
+        help="two or more scenario files or shipped names; the first is the reference",
+    )
+    cp.add_argument(
+        "--replications", type=int, help="runs of each scenario, seed k shared (default 10)"
+    )
+    cp.add_argument("--steps", type=int, help="days to simulate (default: the first's run.steps)")
+    cp.add_argument(
+        "--followers",
+        type=int,
+        help="simulated followers in every scenario (the same people, coarser or finer)",
+    )
+    cp.add_argument("--out", help="output folder (default results/compare/<a>-vs-<b>)")
+    cp.add_argument("--workers", type=int, help="local worker processes (default: one per core)")
+    cp.add_argument(
+        "--quick",
+        action="store_true",
+        help="each scenario's own keys on the tiny market (configs/tiny.toml), 2 replications: "
+        "a check of the machinery, not a result",
+    )
+    cp.add_argument(
+        "--overwrite", action="store_true", help="replace an earlier comparison in --out"
+    )
+    cp.add_argument("--resume", action="store_true", help="finish a stopped comparison in --out")
+    cp.add_argument("--quiet", action="store_true", help="no progress bar")
+    cp.set_defaults(func=cmd_compare)
 
     va = sub.add_parser("validate", help="write the validation report (results/validation)")
     va.add_argument("--quick", action="store_true", help="smaller checks, for the tests")

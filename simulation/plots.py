@@ -23,6 +23,7 @@ __all__ = [
     "CHANNEL_COLORS",
     "CHARTS",
     "EVENT_COLORS",
+    "SCENARIO_COLORS",
     "STRATEGY_COLORS",
     "TIER_COLORS",
     "Chart",
@@ -60,6 +61,20 @@ EVENT_COLORS: dict[str, str] = {
     "fatigue": "#b8860b",
     "adoption": "#252525",
 }
+#: One colour per scenario where several scenarios are overlaid (``influencer-sim compare``), in
+#: the order given: the Okabe-Ito palette, which readers with the common colour-vision
+#: deficiencies tell apart (Okabe & Ito 2008), its black first for the reference scenario.
+#: Tiers and strategies keep their own colours in the panel titles of such figures.
+SCENARIO_COLORS: tuple[str, ...] = (
+    "#000000",
+    "#e69f00",
+    "#56b4e9",
+    "#cc79a7",
+    "#009e73",
+    "#0072b2",
+    "#d55e00",
+    "#f0e442",
+)
 #: Neutral colours for shares of content.
 _DARK, _LIGHT = "#252525", "#969696"
 

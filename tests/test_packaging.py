@@ -356,6 +356,7 @@ COMMANDS = {
         *("--set", "factors.influencers.sponsored_cap=[3]"),
         *("--set", "base.set.population.n_followers=2000"),
     ],
+    "compare": ["compare", "baseline", "saturation", "--quick", "--quiet", "--out", "compare"],
     "bad_name": ["run", "no_such_scenario"],
     "version": ["--version"],
     "scenarios": ["scenarios"],
@@ -446,6 +447,11 @@ def test_bench_quick(outcomes):
 def test_sweep_of_a_shipped_sweep(outcomes, installed):
     assert "2 of 2 runs" in _ok(outcomes, "sweep").stdout
     assert (installed["work"] / "sweep" / "runs.parquet").is_file()
+
+
+def test_compare_shipped_scenarios(outcomes, installed):
+    assert "saturation vs baseline" in _ok(outcomes, "compare").stdout
+    assert (installed["work"] / "compare" / "report.md").is_file()
 
 
 def test_experiment_all_quick(outcomes, installed):

@@ -242,6 +242,32 @@ def test_interrupted_then_resumed_equals_uninterrupted(tiny, tmp_path):
     pd.testing.assert_frame_equal(_series(tmp_path / "ref"), _series(tmp_path / "o"))
 
 
+def test_a_sweep_with_text_levels_resumes(tmp_path):
+    """A bundle's levels are text: its design read back from Parquet is the design made now
+    (pandas reads the column as ``str``, the design holds ``object``)."""
+    (tmp_path / "tiny_base.toml").write_text(TINY_BASE)
+    f = tmp_path / "b.toml"
+    f.write_text(
+        'name = "b"\nroot_seed = 1\nreplications = 1\n[base]\nconfig = "tiny_base.toml"\n'
+        '[bundles.variant]\n"plain" = {}\n"no erosion" = { "behaviour.trust_erosion" = 0.0 }\n'
+        '[outcomes]\nsummary = ["return_per_dollar"]\n'
+    )
+    sweep = load_sweep(f)
+    fake = _Const()
+    run_sweep(sweep, tmp_path / "o", workers=1, progress=False, evaluate=fake)
+    grown = load_sweep(f, ["replications=2"])
+    rep = run_sweep(grown, tmp_path / "o", workers=1, resume=True, progress=False, evaluate=fake)
+    assert rep.complete and rep.n_new == 2
+    assert _runs(tmp_path / "o")["variant"].tolist() == ["plain"] * 2 + ["no erosion"] * 2
+
+
+class _Const:
+    """An evaluator that returns the same outcome for every run (no model)."""
+
+    def __call__(self, spec):
+        return {"return_per_dollar": 1.0}
+
+
 def test_killed_process_then_resume_runs_exactly_the_missing(tiny, tmp_path, capsys):
     sweep = load_sweep(tiny, ["replications=6"])
     run_sweep(sweep, tmp_path / "ref", workers=1, progress=False)

@@ -190,7 +190,7 @@ class SweepStore:
                 f"design.n: {self.sweep.design.n} gives {len(design)} points, fewer than the "
                 f"{len(old)} {self.out} holds; allowed at least {man['sweep']['design']['n']}"
             )
-        if not old.equals(design.iloc[: len(old)].reset_index(drop=True)):
+        if not _same_design(old, design.iloc[: len(old)].reset_index(drop=True)):
             raise SweepError(f"{self.out}: its design differs from the one made now; cannot resume")
         grown = len(design) > len(old)
         if grown:
@@ -375,6 +375,14 @@ class SweepStore:
             **extra,
         }
         atomic_write_text(self.out / "manifest.json", json.dumps(man, indent=2) + "\n")
+
+
+def _same_design(old: pd.DataFrame, new: pd.DataFrame) -> bool:
+    """The same points, whatever the dtype a column of text came back with (pandas reads a
+    Parquet string column as ``str``; the design is made with ``object``)."""
+    if list(old.columns) != list(new.columns) or len(old) != len(new):
+        return False
+    return old.astype(object).equals(new.astype(object))
 
 
 def _csv_cell(text: str) -> str:
