@@ -83,13 +83,15 @@ def run_report(s: dict) -> str:
         + "  ".join(f"{k} {ratio(s['return_per_dollar_by_strategy'][k])}" for k in STRATEGIES),
         "budget used / unspent by strategy: "
         + "  ".join(
-            f"{k} {money(s['budget_used_by_strategy'][k])} / "
+            f"{k} -"  # no brand of this strategy
+            if not s["budget_used_by_strategy"][k] and not s["budget_unspent_by_strategy"][k]
+            else f"{k} {money(s['budget_used_by_strategy'][k])} / "
             f"{money(s['budget_unspent_by_strategy'][k])}"
             for k in STRATEGIES
         ),
         *(
-            f"note: {k} brands bought no influencer post (none cleared the hurdle); their sales "
-            "per $ are from their own posts alone"
+            f"note: {k} brands bought no influencer post (none was expected to clear "
+            "brands.hurdle); their sales per $ are from their own posts alone"
             for k in STRATEGIES
             if s["return_per_dollar_by_strategy"][k] is None
             and s["sales_per_dollar_by_strategy"][k] is not None
