@@ -51,12 +51,15 @@ def scenario_path(name_or_path: str | Path) -> Path:
     """A scenario file: an existing path as given, else a shipped scenario by name.
 
     ``"baseline"``, ``"baseline.toml"`` and ``"configs/baseline.toml"`` all find the shipped
-    baseline when no such file exists where the command runs. Anything else raises
-    :class:`~simulation.config.ConfigError` naming the shipped scenarios.
+    baseline when no such file exists where the command runs; a file where the command runs
+    comes first (``"baseline"`` finds ``./baseline.toml`` before the shipped one). Anything
+    else raises :class:`~simulation.config.ConfigError` naming the shipped scenarios.
     """
     path = Path(name_or_path)
     if path.is_file():
         return path
+    if path.suffix != ".toml" and path.with_name(path.name + ".toml").is_file():
+        return path.with_name(path.name + ".toml")  # "baseline" finds ./baseline.toml first
     stem = path.name[:-5] if path.name.endswith(".toml") else path.name
     if path.parent in (Path("."), Path("configs")) and stem in scenario_names():
         return configs_dir() / f"{stem}.toml"
@@ -94,6 +97,8 @@ def sweep_path(name_or_path: str | Path) -> Path:
     path = Path(name_or_path)
     if path.is_file():
         return path
+    if path.suffix != ".toml" and path.with_name(path.name + ".toml").is_file():
+        return path.with_name(path.name + ".toml")  # "saturation" finds ./saturation.toml first
     stem = path.name[:-5] if path.name.endswith(".toml") else path.name
     if path.parent in (Path("."), Path("experiments")) and stem in sweep_names():
         return experiments_dir() / stem / "sweep.toml"

@@ -117,3 +117,20 @@ def test_a_bundle_sets_its_keys_and_a_run_rebuilds(tmp_path):
     rebuilt = run_scenario(tmp_path / "out", point, 0)
     assert rebuilt.config.behaviour.trust_erosion == 0.0
     assert rebuilt.config.behaviour.unfollow_rate == 0.0
+
+
+def test_a_sweep_file_may_name_a_shipped_scenario(tmp_path):
+    """``base.config = "baseline"`` in a user's own folder finds the shipped baseline."""
+    from simulation.sweep.spec import sweep_from_dict
+
+    data = {
+        "root_seed": 1,
+        "steps": 5,
+        "base": {"config": "tiny"},
+        "factors": {"brands.n_brands": [2, 3]},
+        "outcomes": {"summary": ["mean_trust_end"]},
+    }
+    sweep = sweep_from_dict(data, path=tmp_path / "mine.toml")
+    assert sweep.base_path == str((configs_dir() / "tiny.toml").resolve())
+    with pytest.raises(Exception, match=r"^base\.config: nope: no such scenario .*shipped: "):
+        sweep_from_dict({**data, "base": {"config": "nope"}}, path=tmp_path / "mine.toml")

@@ -191,8 +191,11 @@ def test_shipped_files_are_found_by_name(tmp_path, monkeypatch):
         assert r.scenario_path(arg) == r.configs_dir() / "baseline.toml"
     (tmp_path / "baseline.toml").write_text("")  # a file where the command runs comes first
     assert r.scenario_path("baseline.toml") == Path("baseline.toml")
+    assert r.scenario_path("baseline") == Path("baseline.toml")  # by name, the local file too
     for arg in ("saturation", "experiments/saturation"):
         assert r.sweep_path(arg) == r.experiments_dir() / "saturation" / "sweep.toml"
+    (tmp_path / "saturation.toml").write_text("")
+    assert r.sweep_path("saturation") == Path("saturation.toml")
     with pytest.raises(ConfigError, match=r"^nope: no such scenario file .*shipped: .*baseline"):
         r.scenario_path("nope")
     with pytest.raises(ConfigError, match=r"^nope: no such sweep file .*shipped: .*saturation"):

@@ -602,6 +602,14 @@ def sweep_from_dict(
     if not isinstance(base["config"], str):
         raise SweepError(f"base.config: expected a path, got {base['config']!r}")
     base_path = (path.parent / base["config"]).resolve()
+    if not base_path.is_file() and "/" not in base["config"]:
+        # a shipped scenario by name ("baseline"), as on the command line
+        from ..resources import scenario_path
+
+        try:
+            base_path = scenario_path(base["config"]).resolve()
+        except ConfigError as err:
+            raise SweepError(f"base.config: {err}") from None
     base_set = base.get("set", {})
     try:
         cfg = load_config(base_path)
