@@ -104,7 +104,10 @@ def read_manifest(out: Path) -> dict:
     path = Path(out) / "manifest.json"
     if not path.is_file():
         raise SweepError(f"{out}: not a sweep folder (no manifest.json)")
-    return json.loads(path.read_text(encoding="utf-8"))
+    man = json.loads(path.read_text(encoding="utf-8"))
+    if "design" not in man or "fingerprint" not in man:
+        raise SweepError(f"{out}: not a sweep folder (its manifest.json is not a sweep's)")
+    return man
 
 
 def _atomic_arrow(table: pa.Table, path: Path) -> None:
