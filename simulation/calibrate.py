@@ -532,12 +532,18 @@ def _run(
 ):
     """Run one sweep into ``folder``. With ``resume``, finish the sweep there (the design:
     it must be the same sweep; a ``derived`` sweep, the check, is replaced if it differs)."""
-    from .sweep.coordinator import run_sweep
+    from .sweep.coordinator import SweepReport, run_sweep
     from .sweep.store import read_manifest
 
     again = resume and (folder / "manifest.json").is_file()
     if again and derived:
-        again = read_manifest(folder).get("fingerprint") == sweep.fingerprint()
+        # the check depends on the fit: reuse it only whole and for the same fitted values,
+        # otherwise run it again (it is small)
+        man = read_manifest(folder)
+        again = man.get("fingerprint") == sweep.fingerprint() and man.get("state") == "complete"
+        if again:
+            n = man.get("counts", {})
+            return SweepReport(folder, n["done"], n["done"], 0, n["failed"], False, 0.0)
     report = run_sweep(
         sweep,
         folder,
