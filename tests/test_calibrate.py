@@ -35,7 +35,8 @@ SHIPPED = ROOT / "configs" / "targets" / "calibration.toml"
 def _lhs(n: int, k: int, seed: int) -> np.ndarray:
     from SALib.sample import latin
 
-    return latin.sample({"num_vars": k, "names": list("abcd")[:k], "bounds": [[0, 1]] * k}, n, seed=seed)
+    problem = {"num_vars": k, "names": list("abcd")[:k], "bounds": [[0, 1]] * k}
+    return latin.sample(problem, n, seed=seed)
 
 
 def _targets(a: float, b: float, half: float) -> tuple[Target, ...]:
@@ -84,7 +85,7 @@ def test_deviation_is_one_at_the_edges_of_an_asymmetric_interval():
 def test_distances_leave_out_unmeasurable_targets_and_reject_unmeasured_points():
     t = _targets(0.5, 0.3, 0.1)
     values = np.array([[1.0, np.nan], [1.1, np.nan], [0.9, np.nan]])
-    d, dist = cal.distances(values, t)  # y2 NaN everywhere: left out
+    _, dist = cal.distances(values, t)  # y2 NaN everywhere: left out
     assert dist == pytest.approx([0.0, 1.0, 1.0])
     values = np.array([[1.0, 0.8], [1.0, np.nan], [1.1, 0.8]])
     _, dist = cal.distances(values, t)  # y2 measured at two points: the third is out
@@ -272,9 +273,10 @@ def test_quick_calibration_writes_a_whole_fit(quick):
     samples = pd.read_csv(fit / "samples.csv")
     assert len(samples) == 8 and samples["accepted"].sum() == data["method"]["accepted"] == 2
     # the accepted points are the nearest
-    assert samples.loc[samples["accepted"], "distance"].max() <= samples.loc[
-        ~samples["accepted"], "distance"
-    ].min()
+    assert (
+        samples.loc[samples["accepted"], "distance"].max()
+        <= samples.loc[~samples["accepted"], "distance"].min()
+    )
     # runs went through the sweep machinery: a design sweep and a check sweep
     for sweep in ("design", "check"):
         man = json.loads((quick / "sweeps" / sweep / "manifest.json").read_text())
