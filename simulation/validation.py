@@ -1000,11 +1000,17 @@ def _report(checks, bass, casc, eng, size, quick, timings, wall) -> str:
     flag = " --quick" if quick else ""
     reduced = ", reduced to 20,000 followers and 365 days" if quick else ""
     seeds = ", ".join(map(str, size.cal_seeds))
+    head = f"{len(gating)} reproduction and known-answer checks: {len(gating) - n_fail} pass, "
+    head += f"{n_fail} fail."
+    held_line = (
+        f"Held-out figures: {len(held)}: {h_pass} reproduced, {h_fail} not reproduced, "
+        f"{h_na} not measurable."
+    )
     return f"""# Validation report
 
-{mode}{len(gating)} reproduction and known-answer checks, {len(gating) - n_fail} pass,
-{n_fail} fail. Held-out figures: {len(held)}, {h_pass} reproduced, {h_fail} not reproduced,
-{h_na} not measurable.
+{mode}{head}
+
+{held_line}
 
 Written by `influencer-sim validate{flag}` in {wall:.0f} s ({took}). The command exits with
 status 1 if a reproduction or known-answer check fails (the code or the calibration is
