@@ -38,8 +38,10 @@ __all__ = [
     "Figure",
     "Target",
     "calibration_checks",
+    "check_figure_args",
     "engagement_by_bucket",
     "figure_tables",
+    "is_output",
     "output_value",
     "output_values",
 ]
