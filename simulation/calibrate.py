@@ -798,7 +798,7 @@ def _figure(path: Path, targets, result, theta, fit) -> None:
         ax.tick_params(labelsize=7)
         if i == 0:
             ax.set_ylabel("distance (1 = at the tolerance)", fontsize=8)
-            ax.legend(fontsize=6, loc="upper left")
+            fig.legend(loc="upper center", bbox_to_anchor=(0.5, 0.96), ncol=5, fontsize=7)
     ax = fig.add_subplot(gs[1, :])
     y = np.arange(n_t)[::-1]
     for j, (t, row) in enumerate(zip(targets.targets, result["targets"], strict=True)):
