@@ -686,9 +686,14 @@ def _summarise(targets, fit, theta, means, fitted, defaults, check_runs) -> dict
             row[f"{cond}_within"] = t.within(mean)
             row[f"{cond}_ratio"] = mean / t.value if t.value else math.nan
         rows.append(row)
+    check_distance = {}
+    for cond in ("fitted", "defaults"):
+        v = np.array([[row[f"{cond}_mean"] for row in rows]])
+        check_distance[cond] = float(distances(v, targets.targets)[1][0])
     return {
         "name": targets.name,
         "question": targets.question,
+        "check_distance": check_distance,
         "method": {
             "name": "approximate Bayesian computation by rejection",
             "references": [
@@ -839,7 +844,9 @@ def _report(r: dict) -> str:
         f"points ({m['prior']}), {m['replications']} replication(s) each on common seeds; "
         f"accepted the {m['accepted']} nearest ({m['accept']:.0%}), distance up to "
         f"{m['epsilon']:.3g} ({m['distance']}). Check: {m['check_replications']} runs at the "
-        "fitted values and at the defaults, on fresh seeds.",
+        "fitted values and at the defaults, on fresh seeds: distance "
+        f"{r['check_distance']['fitted']:.3g} at the fitted values, "
+        f"{r['check_distance']['defaults']:.3g} at the defaults.",
         "",
         "## Parameters",
         "",

@@ -193,7 +193,10 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     m = res["method"]
     print(
         f"{res['name']}: {m['accepted']} of {m['design_points']} design points accepted "
-        f"(distance up to {m['epsilon']:.3g}); fit in {res['out']}/fit/report.md"
+        f"(distance up to {m['epsilon']:.3g}); check runs: distance "
+        f"{res['check_distance']['fitted']:.3g} at the fitted values, "
+        f"{res['check_distance']['defaults']:.3g} at the defaults; "
+        f"fit in {res['out']}/fit/report.md"
     )
     for p in res["parameters"]:
         where = "inside" if p["default_inside"] else f"OUTSIDE by {p['default_outside_by']:+.3g}"
