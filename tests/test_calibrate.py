@@ -316,3 +316,15 @@ def test_a_failed_write_leaves_no_fit_that_looks_complete(quick, tmp_path, monke
     with pytest.raises(RuntimeError, match="disk full"):
         cal.calibrate(SHIPPED, out, quick=True, resume=True, progress=False)
     assert not (out / "fit").exists()
+
+
+def test_the_documented_example_is_a_valid_targets_file(tmp_path):
+    text = (ROOT / "docs" / "CALIBRATION.md").read_text(encoding="utf-8")
+    start = text.index('```toml\nname = "my_market"') + len("```toml\n")
+    example = text[start : text.index("```", start)]
+    shutil.copy(ROOT / "configs" / "baseline.toml", tmp_path / "my_market.toml")
+    (tmp_path / "targets.toml").write_text(example)
+    for quick in (False, True):
+        t = cal.load_targets(tmp_path / "targets.toml", quick=quick)
+        assert len(t.targets) == 3 and len(t.parameters) == 3
+    assert (t.design["n"], t.accept, t.check_replications) == (8, 0.25, 2)
