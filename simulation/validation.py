@@ -321,8 +321,8 @@ HELD_OUT: tuple[HeldOut, ...] = (
         "trust, at the end of the run",
         _summary("unfollowed_share"),
         unit="share",
-        note="the survey asks whether people ever did; the model counts the run (two years "
-        "in the baseline)",
+        note="the survey asks whether people ever did; the model counts the run, two years "
+        "in the baseline",
     ),
     _level(
         "typical sponsored share of posts",
@@ -332,8 +332,8 @@ HELD_OUT: tuple[HeldOut, ...] = (
         "`sponsored_share`: sponsored posts over all posts, over the run",
         _summary("sponsored_share"),
         unit="share",
-        note="the same figure sets `behaviour.share_tolerance` (the share followers are used "
-        "to), so this is a weaker test than the others",
+        note="the same figure sets `behaviour.share_tolerance`, the share followers are used "
+        "to, so this is a weaker test than the others",
     ),
     _level(
         "sponsoring influencers at 5% sponsored or less",
@@ -372,8 +372,8 @@ HELD_OUT: tuple[HeldOut, ...] = (
         "mean over celebrity accounts of price over followers at the end, $ per follower",
         _celebrity_price_per_follower,
         unit="$/follower",
-        note="the published accounts are 40-60 times the model's largest (3M); prices at "
-        "the floor, as no brand buys celebrity posts, so a pass is no evidence",
+        note="the published accounts are 40-60 times the model's largest, 3M; celebrity "
+        "prices sit at their floor, as no brand buys celebrity posts, so a pass is no evidence",
         interval=(0.0045, 0.008),
     ),
     _level(
@@ -929,7 +929,12 @@ def _published_figures(out: Path, pub: pd.DataFrame, size: Size) -> None:
             )
         ax.axvline(1, color="k", lw=1, ls=":")
         if log:
+            from matplotlib import ticker
+
             ax.set_xscale("log")
+            ax.xaxis.set_major_locator(ticker.LogLocator(subs=(1.0, 2.0, 5.0)))
+            ax.xaxis.set_major_formatter(ticker.FormatStrFormatter("%g"))
+            ax.xaxis.set_minor_formatter(ticker.NullFormatter())
         ax.set_yticks(y, [it[0] for it in items], fontsize=7)
         ax.set_xlabel(
             f"model / published (mean of {n} seed{'s' if n > 1 else ''}, ± sd; grey: allowed; "
@@ -993,7 +998,12 @@ def _report(checks, bass, casc, eng, size, quick, timings, wall) -> str:
         }
         for r in parts["validated against"]
     ]
-    measures = _table([{"figure": h.name, "model measure": h.measure} for h in HELD_OUT])
+    measures = _table(
+        [
+            {"figure": h.name, "model measure": "the same" if h.measure == prev else h.measure}
+            for h, prev in zip(HELD_OUT, ("", *(x.measure for x in HELD_OUT)), strict=False)
+        ]
+    )
     bass_rows = bass.round(5).to_dict(orient="records")
     took = ", ".join(f"{k} {v:.0f} s" for k, v in timings.items())
     mode = "**Quick mode** (smaller checks, for the tests): " if quick else ""
