@@ -3,7 +3,7 @@ machinery.
 
 ``influencer-sim calibrate TARGETS.toml [--out DIR] [--workers W] [--scheduler ADDR]
 [--quick]`` reads a **targets file** (the format is in ``docs/CALIBRATION.md``; the published
-targets the model uses today are ``configs/targets/calibration.toml``)::
+targets the model uses today are ``calibration/targets.toml``)::
 
     name = "calibration"
     replications = 2              # runs per design point, on common seeds

@@ -4,7 +4,7 @@ checks that hold a run against them.
 A figure here is a **calibration target**: a parameter was tuned so that the baseline
 reproduces it, so meeting it shows the tuning worked, nothing more. Each target names the
 parameters it set and its source (:data:`CALIBRATION_TARGETS`; the same targets, for
-``influencer-sim calibrate``, are ``configs/targets/calibration.toml``, and a test holds the
+``influencer-sim calibrate``, are ``calibration/targets.toml``, and a test holds the
 two equal). Figures that no parameter was fitted to are in :mod:`simulation.validation`.
 
 A target compares a published figure with one **model output**: a key of ``summary.json``

@@ -407,7 +407,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ca.add_argument(
         "targets",
-        help="a targets file, e.g. configs/targets/calibration.toml (docs/CALIBRATION.md)",
+        help="a targets file, e.g. calibration/targets.toml (docs/CALIBRATION.md)",
     )
     ca.add_argument("--out", help="output folder (default results/<name of the targets file>)")
     ca.add_argument("--workers", type=int, help="local worker processes (default: one per core)")

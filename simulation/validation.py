@@ -268,7 +268,7 @@ _CPE_SOURCE = "agency CPE benchmarks (India, 2024)"
 
 #: The published figures of the brief (and HypeAuditor's benchmark) that no parameter was
 #: fitted to: the validation. None may appear among the calibration targets
-#: (``configs/targets/calibration.toml``); a test checks.
+#: (``calibration/targets.toml``); a test checks.
 HELD_OUT: tuple[HeldOut, ...] = (
     HeldOut(
         "cost per engagement rises with tier (price paid)",
@@ -1032,7 +1032,7 @@ only beyond {Z_MAX:g} standard errors (engines: a paired t-test with p below {P_
 
 The baseline scenario (`configs/baseline.toml`{reduced}) on seeds {seeds}, held against the
 **calibration targets** (`simulation.calibration.CALIBRATION_TARGETS`, the same as
-`configs/targets/calibration.toml`). Each figure set the parameters named beside it, so
+`calibration/targets.toml`). Each figure set the parameters named beside it, so
 meeting it shows the tuning holds: **these are reproductions, not evidence**. A target is
 reproduced when the mean over the seeds is inside its interval.
 

@@ -25,7 +25,7 @@ from simulation.cli import main
 from simulation.config import config_from_dict
 from simulation.runner import run
 
-SHIPPED = ROOT / "configs" / "targets" / "calibration.toml"
+SHIPPED = ROOT / "calibration" / "targets.toml"
 
 
 # --------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from simulation.calibration import CALIBRATION_TARGETS
 from simulation.cli import main
 from simulation.validation import HELD_OUT, bass_closed_form, bass_recursion
 
-TARGETS = load_targets(ROOT / "configs" / "targets" / "calibration.toml").targets
+TARGETS = load_targets(ROOT / "calibration" / "targets.toml").targets
 
 
 def test_bass_formulas():
