@@ -203,6 +203,45 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return validate_main(Path(args.out) if args.out else None, quick=args.quick)
 
 
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    """Fit the free parameters of a targets file to its observed figures (``calibrate.py``)."""
+    from .calibrate import calibrate
+
+    if args.workers is not None and args.workers < 1:
+        raise UserError(f"--workers: {args.workers} must be at least 1")
+    res = calibrate(
+        args.targets,
+        args.out,
+        workers=args.workers,
+        scheduler=args.scheduler,
+        quick=args.quick,
+        overwrite=args.overwrite,
+        resume=args.resume,
+        progress=not args.quiet,
+    )
+    m = res["method"]
+    print(
+        f"{res['name']}: {m['accepted']} of {m['design_points']} design points accepted "
+        f"(distance up to {m['epsilon']:.3g}); check runs: distance "
+        f"{res['check_distance']['fitted']:.3g} at the fitted values, "
+        f"{res['check_distance']['defaults']:.3g} at the defaults; "
+        f"fit in {res['out']}/fit/report.md"
+    )
+    for p in res["parameters"]:
+        where = "inside" if p["default_inside"] else f"OUTSIDE by {p['default_outside_by']:+.3g}"
+        print(
+            f"  {p['parameter']}: {p['fitted']:.4g} [{p['q05']:.4g}, {p['q95']:.4g}] "
+            f"(default {p['default']:.4g}, {where})"
+        )
+    for t in res["targets"]:
+        ok = "within" if t["fitted_within"] else "OUTSIDE"
+        print(
+            f"  {t['target']}: {t['fitted_mean']:.4g} at the fitted values vs "
+            f"{t['value']:.4g} [{t['low']:.4g}, {t['high']:.4g}] ({ok})"
+        )
+    return 0
+
+
 def parameter_table_markdown() -> str:
     """Markdown table of every parameter: key, default, range, unit, meaning, source."""
     lines = [
@@ -424,6 +463,27 @@ def build_parser() -> argparse.ArgumentParser:
     va.add_argument("--quick", action="store_true", help="smaller checks, for the tests")
     va.add_argument("--out", help="output folder (default results/validation)")
     va.set_defaults(func=cmd_validate)
+
+    ca = sub.add_parser(
+        "calibrate", help="fit free parameters to observed figures (a targets file)"
+    )
+    ca.add_argument(
+        "targets",
+        help="a targets file, e.g. calibration/targets.toml (docs/CALIBRATION.md)",
+    )
+    ca.add_argument("--out", help="output folder (default results/<name of the targets file>)")
+    ca.add_argument("--workers", type=int, help="local worker processes (default: one per core)")
+    ca.add_argument("--scheduler", help="a Dask scheduler address, or 'local'")
+    ca.add_argument(
+        "--quick",
+        action="store_true",
+        help="the file's [quick] version: a tiny design, for the tests (default folder "
+        "results/quick/<name>)",
+    )
+    ca.add_argument("--resume", action="store_true", help="finish a stopped calibration in --out")
+    ca.add_argument("--overwrite", action="store_true", help="replace a calibration in --out")
+    ca.add_argument("--quiet", action="store_true", help="no progress bar")
+    ca.set_defaults(func=cmd_calibrate)
 
     sc = sub.add_parser("scenarios", help="list the shipped scenarios and the question of each")
     sc.set_defaults(func=cmd_scenarios)

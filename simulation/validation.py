@@ -1,23 +1,30 @@
-"""The validation report: the model against the published figures, the classic models it
-reduces to, and its two engines against each other.
+"""The validation report: the model against the published figures it was calibrated to and
+those it was not, the classic models it reduces to, and its two engines against each other.
 
 ``influencer-sim validate`` writes ``results/validation/report.md`` with its figures and
-tables, and exits with status 1 if a check fails. Four parts:
+tables, and exits with status 1 if a reproduction or known-answer check fails (parts 1, 3-5);
+held-out figures the model misses (part 2) are reported as failed, with their size, and do
+not change the exit status. Five parts:
 
-1. **Published figures.** :func:`simulation.calibration.calibration_checks` on the baseline
-   scenario (Markerly 2016 engagement by follower range, the micro / celebrity ratio, Klear
-   prices, Experticity uptake, Tomoson EMV per dollar), on several seeds: each check's mean
-   over seeds against its tolerance.
-2. **Bass diffusion** (Bass 1969). ``configs/bass.toml`` (complete graph, p = 0.03,
+1. **Calibrated to.** The calibration targets
+   (:data:`simulation.calibration.CALIBRATION_TARGETS`: Markerly 2016 engagement by follower
+   range, micro posts at their rate-card price, Tomoson EMV per dollar) on the baseline
+   scenario, several seeds, each with the parameters it set: reproductions, not evidence.
+2. **Validated against.** Published figures no parameter was fitted to (:data:`HELD_OUT`):
+   cost per engagement by tier, HypeAuditor 2018's engagement by follower range, unfollowing
+   (Rakuten 2019), the sponsored share of posts (Wearisma 2018), Klear's tier prices, Hopper
+   HQ's celebrity prices, Collective Bias's 10x; each with its source, the model's value
+   over the published one and pass or fail at the targets' own tolerance (±35%).
+3. **Bass diffusion** (Bass 1969). ``configs/bass.toml`` (complete graph, p = 0.03,
    q = 0.38) at several population sizes: the adopted share against the discrete recursion
    ``F' = F + (p + qF)(1 - F)`` (the exact expectation for a daily step as n grows) and the
    closed form ``F(t) = (1 - e^-(p+q)t) / (1 + (q/p) e^-(p+q)t)``. The error of one run
    should shrink about as ``1/sqrt(n)``.
-3. **Independent cascade** (Kempe, Kleinberg & Tardos 2003). Forests of thousands of paths
+4. **Independent cascade** (Kempe, Kleinberg & Tardos 2003). Forests of thousands of paths
    or trees (one edge-list file), each seeded at its root, in one run: the mean reach per
    component against ``(1 - p^n) / (1 - p)`` on a path and the sum of ``p^depth`` over the
    nodes of a tree.
-4. **Engines.** The vectorized engine against the reference engine (one ``Follower.step`` per
+5. **Engines.** The vectorized engine against the reference engine (one ``Follower.step`` per
    agent, about a thousand times slower) on a tiny market over many seeds, run by the sweep
    executors (``simulation.sweep.executors``): paired differences of the run totals (the
    same seed builds the same market), tested with ``scipy.stats.ttest_rel``.
@@ -29,21 +36,24 @@ standard errors.
 from __future__ import annotations
 
 import json
+import math
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from .calibration import calibration_checks
+from .calibration import CALIBRATION_TARGETS, FIGURES, figure_tables, output_values
 from .config import Config, apply_overrides, config_from_dict, load_config
 from .resources import configs_dir
-from .runner import run
+from .runner import RunResult, run
 from .sweep.design import RunSpec
 from .sweep.evaluate import Evaluation
+from .vocabulary import CELEBRITY, MICRO, TIERS
 
 __all__ = [
     "EngineRun",
@@ -66,24 +76,33 @@ P_MIN = 1e-4
 
 @dataclass(frozen=True)
 class ValidationCheck:
-    """One check of the report: what, the expected and measured values, pass or fail."""
+    """One check of the report: what, the expected and measured values, pass or fail
+    (``passed`` None: not measurable), and the source of a published figure."""
 
     part: str
     name: str
     expected: str
     measured: str
     criterion: str
-    passed: bool
+    passed: bool | None
+    source: str = ""
+
+    @property
+    def result(self) -> str:
+        return {True: "yes", False: "**NO**", None: "not measurable"}[self.passed]
 
     def row(self) -> dict:
-        return {
+        row = {
             "part": self.part,
             "check": self.name,
             "expected": self.expected,
             "model": self.measured,
             "criterion": self.criterion,
-            "pass": "yes" if self.passed else "**NO**",
+            "pass": self.result,
         }
+        if self.source:
+            row["source"] = self.source
+        return row
 
 
 def bass_recursion(p: float, q: float, steps: int) -> np.ndarray:
@@ -106,34 +125,348 @@ def _scenario(name: str, overrides: dict | None = None) -> Config:
 
 
 # --------------------------------------------------------------------------------------
-# 1. published figures
+# 1. published figures: calibrated to, and validated against
 
 
-def calibration_part(seeds: list[int], quick: bool) -> tuple[pd.DataFrame, list]:
-    """Calibration checks of the baseline on each seed; the check is on their mean."""
+@dataclass(frozen=True)
+class HeldOut:
+    """A published figure no parameter was fitted to, and the model measure held against it.
+
+    Attributes:
+        name: what is compared.
+        published: the figure as published.
+        source: where it comes from.
+        measure: the model's measure, in words.
+        compute: the measure of one run (an array: one value, or one per tier for an
+            ordering).
+        kind: ``"level"`` (the mean over seeds must fall in ``[low, high]``) or ``"order"``
+            (the means over seeds must rise from first to last).
+        value: the published number a level is compared with (model / value is reported).
+        low, high: the allowed interval of a level.
+        labels: the names of an ordering's values.
+        unit: how values are shown (:func:`_show`).
+        note: why the comparison is weaker than it looks, where it is.
+    """
+
+    name: str
+    published: str
+    source: str
+    measure: str
+    compute: Callable[[RunResult], np.ndarray]
+    kind: str = "level"
+    value: float = float("nan")
+    low: float = float("nan")
+    high: float = float("nan")
+    labels: tuple[str, ...] = ()
+    note: str = ""
+    unit: str = ""  # how values are shown: "share", "$", "$/follower" or "" (a ratio)
+
+
+#: The relative tolerance of every held-out level: the calibration targets' own (±35%).
+REL_TOL = 0.35
+
+#: HypeAuditor's Instagram engagement-rate benchmark, March 2018 (almost 37,000 accounts,
+#: their last 90 days): mean engagement rate ((likes + comments) per post over followers,
+#: averaged over accounts) by follower range. A dataset other than Markerly 2016's.
+HYPEAUDITOR: list[tuple[tuple[float, float], float]] = [
+    ((0, 1_000), 0.1058),
+    ((1_000, 5_000), 0.0426),
+    ((5_000, 20_000), 0.0228),
+    ((20_000, 100_000), 0.0162),
+    ((100_000, 1_000_000), 0.0155),
+    ((1_000_000, math.inf), 0.0154),
+]
+#: Agency CPE benchmarks (India, 2024), Instagram posts, local currency per engagement.
+CPE_BENCHMARK = {"nano": (2.8, 7.0), "micro": (4.9, 10.5), "macro": (8.4, 21.0)}
+
+
+def _tier(summary: dict, key: str, tier: str) -> float:
+    v = summary.get(key, {}).get(tier)
+    return float("nan") if v is None else float(v)
+
+
+def _cpe(key: str, tiers=("nano", "micro", "macro")):
+    def f(r: RunResult) -> np.ndarray:
+        return np.array([_tier(r.summary, key, t) for t in tiers])
+
+    return f
+
+
+def _ratio(key: str, num: str, den: str):
+    def f(r: RunResult) -> np.ndarray:
+        return np.array([_tier(r.summary, key, num) / _tier(r.summary, key, den)])
+
+    return f
+
+
+def _summary(key: str):
+    def f(r: RunResult) -> np.ndarray:
+        v = r.summary.get(key)
+        return np.array([float("nan") if v is None else float(v)])
+
+    return f
+
+
+def _figure(name: str, **args):
+    def f(r: RunResult) -> np.ndarray:
+        return np.array([FIGURES[name].compute(figure_tables(r), **args)])
+
+    return f
+
+
+def _sponsors_at_most(share: float):
+    def f(r: RunResult) -> np.ndarray:
+        inf = r.influencers
+        sponsoring = inf[inf["deals"] > 0]
+        if sponsoring.empty:
+            return np.array([float("nan")])
+        return np.array([float((sponsoring["commercial_share_run"] <= share).mean())])
+
+    return f
+
+
+def _celebrity_price_per_follower(r: RunResult) -> np.ndarray:
+    inf = r.influencers
+    c = inf[(inf["tier"] == TIERS[CELEBRITY]) & (inf["followers_end"] > 0)]
+    if c.empty:
+        return np.array([float("nan")])
+    return np.array([float((c["price"] / c["followers_end"]).mean())])
+
+
+def _level(name, published, value, source, measure, compute, unit="", note="", interval=None):
+    low, high = interval if interval is not None else (value * (1 - REL_TOL), value * (1 + REL_TOL))
+    return HeldOut(
+        name, published, source, measure, compute, "level", value, low, high, (), note, unit
+    )
+
+
+def _show(x: float, unit: str) -> str:
+    """A value for the report: a share as a percentage, money in dollars (cents per follower
+    for ``$/follower``), a ratio with two decimals."""
+    if not np.isfinite(x):
+        return "nan"
+    if unit == "share":
+        return f"{x:.2%}"
+    if unit == "$":
+        return f"${x:,.0f}" if abs(x) >= 100 else f"${x:.2f}"
+    if unit == "$/follower":
+        return f"{100 * x:.2f} cents"
+    return f"{x:.2f}"
+
+
+def _range_label(lo: float, hi: float) -> str:
+    def k(x: float) -> str:
+        return f"{x / 1e6:g}M" if x >= 1e6 else f"{x / 1e3:g}k"
+
+    if lo == 0:
+        return f"under {k(hi)}"
+    return f"over {k(lo)}" if math.isinf(hi) else f"{k(lo)}-{k(hi)}"
+
+
+_CPE_MID = {t: (a + b) / 2 for t, (a, b) in CPE_BENCHMARK.items()}
+_CPE_SOURCE = "agency CPE benchmarks (India, 2024)"
+
+#: The published figures of the brief (and HypeAuditor's benchmark) that no parameter was
+#: fitted to: the validation. None may appear among the calibration targets
+#: (``calibration/targets.toml``); a test checks.
+HELD_OUT: tuple[HeldOut, ...] = (
+    HeldOut(
+        "cost per engagement rises with tier (price paid)",
+        "nano 2.8-7.0 < micro 4.9-10.5 < macro 8.4-21.0 (local currency per engagement)",
+        _CPE_SOURCE,
+        "`cost_per_engagement_by_tier`: price paid per sponsored engagement, nano, micro, macro",
+        _cpe("cost_per_engagement_by_tier"),
+        kind="order",
+        labels=("nano", "micro", "macro"),
+        unit="$",
+    ),
+    _level(
+        "cost per engagement, macro over micro",
+        f"{_CPE_MID['macro'] / _CPE_MID['micro']:.2f} (midpoints {_CPE_MID['macro']:g} / "
+        f"{_CPE_MID['micro']:g})",
+        _CPE_MID["macro"] / _CPE_MID["micro"],
+        _CPE_SOURCE,
+        "`cost_per_engagement_by_tier` macro / micro",
+        _ratio("cost_per_engagement_by_tier", "macro", "micro"),
+        unit="",
+    ),
+    _level(
+        "micro more efficient per engagement than large influencers",
+        "6.7x",
+        6.7,
+        "HelloSociety, as reported 2016-2018",
+        "`cost_per_engagement_by_tier` macro / micro (macro: the largest tier brands buy; "
+        "no celebrity post is bought at the defaults)",
+        _ratio("cost_per_engagement_by_tier", "macro", "micro"),
+    ),
+    *(
+        _level(
+            f"engagement rate, {_range_label(lo, hi)} followers (account mean)",
+            f"{rate:.2%}",
+            rate,
+            "HypeAuditor Instagram engagement-rate benchmark, March 2018 (about 37,000 accounts)",
+            "mean over the accounts in the range (audience at the start) of each account's "
+            "engagements over follower-posts (`engagement_account_mean`)",
+            _figure("engagement_account_mean", followers=(float(lo), float(hi))),
+            unit="share",
+        )
+        for (lo, hi), rate in HYPEAUDITOR
+    ),
+    _level(
+        "followers who unfollow for too much sponsored content",
+        "33% have unfollowed an influencer for it",
+        0.33,
+        "Rakuten Marketing 2019, influencer marketing global survey",
+        "`unfollowed_share`: simulated followers who have unfollowed any account for lost "
+        "trust, at the end of the run",
+        _summary("unfollowed_share"),
+        unit="share",
+        note="the survey asks whether people ever did; the model counts the run, two years "
+        "in the baseline",
+    ),
+    _level(
+        "typical sponsored share of posts",
+        "about 2% of posts",
+        0.02,
+        "Wearisma 2018",
+        "`sponsored_share`: sponsored posts over all posts, over the run",
+        _summary("sponsored_share"),
+        unit="share",
+        note="the same figure sets `behaviour.share_tolerance`, the share followers are used "
+        "to, so this is a weaker test than the others",
+    ),
+    _level(
+        "sponsoring influencers at 5% sponsored or less",
+        "90%",
+        0.90,
+        "Wearisma 2018",
+        "share of the influencers with a paid post whose `commercial_share_run` (deals / "
+        "posts) is 5% or less",
+        _sponsors_at_most(0.05),
+        unit="share",
+    ),
+    _level(
+        "price per post, micro tier (500-5k followers)",
+        "$41 (tier average)",
+        41.0,
+        "Klear survey of 2,500+ influencers",
+        "mean of `price_micro` over the steady-state window (`price_steady_state`)",
+        _figure("price_steady_state", tier=TIERS[MICRO]),
+        unit="$",
+    ),
+    _level(
+        "price per post, celebrity tier (over 500k followers)",
+        "$3,138 (tier average)",
+        3138.0,
+        "Klear survey of 2,500+ influencers",
+        "mean of `price_celebrity` over the steady-state window (`price_steady_state`)",
+        _figure("price_steady_state", tier=TIERS[CELEBRITY]),
+        unit="$",
+        note="no brand buys celebrity posts at the defaults: their prices sit at the floor",
+    ),
+    _level(
+        "celebrity price per follower",
+        "$500,000 for 112M followers, $1.5M for 187M (0.45-0.8 cents a follower)",
+        (0.0045 + 0.008) / 2,
+        "Hopper HQ Instagram rich list 2019, press reports",
+        "mean over celebrity accounts of price over followers at the end, $ per follower",
+        _celebrity_price_per_follower,
+        unit="$/follower",
+        note="the published accounts are 40-60 times the model's largest, 3M; celebrity "
+        "prices sit at their floor, as no brand buys celebrity posts, so a pass is no evidence",
+        interval=(0.0045, 0.008),
+    ),
+    _level(
+        "non-celebrity influencers drive more purchases than celebrities",
+        "10x more likely to drive in-store purchases",
+        10.0,
+        "Collective Bias 2016, survey of about 14,000 US adults",
+        "`customers_per_sponsored_engagement_by_tier` micro / celebrity",
+        _ratio("customers_per_sponsored_engagement_by_tier", "micro", "celebrity"),
+        note="not measurable while no brand buys a celebrity post",
+    ),
+)
+
+
+def _target_unit(t) -> str:
+    if t.output.startswith("engagement"):
+        return "share"
+    return "$" if t.output == "return_per_dollar" else ""
+
+
+def published_part(seeds: list[int], quick: bool) -> tuple[pd.DataFrame, list, list]:
+    """The baseline on each seed, held against the calibration targets (reproductions) and
+    the held-out figures (validation); every check is on the mean over the seeds."""
     over = {"population.n_followers": 20_000, "run.steps": 365} if quick else {}
     cfg = _scenario("baseline.toml", over)
     rows = []
     for s in seeds:
-        for c in calibration_checks(run(cfg, seed=s)):
-            rows.append({"seed": s, **c.row(), "low": c.low, "high": c.high})
+        res = run(cfg, seed=s)
+        cal = output_values(CALIBRATION_TARGETS, res)
+        for t in CALIBRATION_TARGETS:
+            rows.append(
+                {"seed": s, "kind": "calibrated", "check": t.name, "i": 0, "model": cal[t.name]}
+            )
+        for h in HELD_OUT:
+            for i, v in enumerate(h.compute(res)):
+                rows.append({"seed": s, "kind": "held out", "check": h.name, "i": i, "model": v})
     df = pd.DataFrame(rows)
-    checks = []
-    for name, g in df.groupby("check", sort=False):
-        m = float(g["model"].mean())
-        lo, hi = float(g["low"].iloc[0]), float(g["high"].iloc[0])
-        sd = float(g["model"].std(ddof=1)) if len(g) > 1 else float("nan")
-        checks.append(
+    mean = df.groupby(["check", "i"], sort=False)["model"].mean()
+    sd = df.groupby(["check", "i"], sort=False)["model"].std(ddof=1)
+    n = len(seeds)
+
+    def spread(name: str, unit: str, i: int = 0) -> str:
+        return f" (sd {_show(sd[(name, i)], unit)} over {n} seeds)" if n > 1 else ""
+
+    calibrated = []
+    for t in CALIBRATION_TARGETS:
+        u = _target_unit(t)
+        m = float(mean[(t.name, 0)])
+        per_seed = df[(df["check"] == t.name)]["model"]
+        calibrated.append(
             ValidationCheck(
-                "published figures",
-                name,
-                f"{g['published'].iloc[0]} ({g['source'].iloc[0]})",
-                f"{_fmt(m)}" + (f" (sd {_fmt(sd)} over {len(g)} seeds)" if len(g) > 1 else ""),
-                f"mean in [{_fmt(lo)}, {_fmt(hi)}]; {int(g['pass'].sum())}/{len(g)} seeds pass",
-                lo <= m <= hi,
+                "calibrated to",
+                t.name,
+                f"{_show(t.value, u)} ({t.source})",
+                _show(m, u) + spread(t.name, u),
+                f"mean in [{_show(t.low, u)}, {_show(t.high, u)}]; "
+                f"{int(per_seed.between(t.low, t.high).sum())}/{n} seeds; "
+                f"sets {', '.join(f'`{p}`' for p in t.parameters)}",
+                t.within(m),
+                source=t.source,
             )
         )
-    return df, checks
+    held = []
+    for h in HELD_OUT:
+        k = 1 if h.kind == "level" else len(h.labels)
+        ms = np.array([float(mean[(h.name, i)]) for i in range(k)])
+        if not np.isfinite(ms).all():
+            passed, measured, crit = None, "not measurable", "-"
+        elif h.kind == "order":
+            passed = bool(np.all(np.diff(ms) > 0))
+            measured = (" < " if passed else ", ").join(
+                f"{lab} {_show(v, h.unit)}" for lab, v in zip(h.labels, ms, strict=True)
+            )
+            crit = "rises from each tier to the next"
+        else:
+            m = float(ms[0])
+            passed = bool(h.low <= m <= h.high)
+            measured = (
+                f"{_show(m, h.unit)}{spread(h.name, h.unit)}; model / published {m / h.value:.2f}"
+            )
+            crit = f"mean in [{_show(h.low, h.unit)}, {_show(h.high, h.unit)}]"
+        held.append(
+            ValidationCheck(
+                "validated against",
+                h.name,
+                h.published,
+                measured,
+                crit + (f" ({h.note})" if h.note else ""),
+                passed,
+                source=h.source,
+            )
+        )
+    return df, calibrated, held
 
 
 def _fmt(x: float) -> str:
@@ -458,8 +791,8 @@ def validate(out: Path, quick: bool = False) -> tuple[list[ValidationCheck], Pat
     timings = {}
 
     t = time.perf_counter()
-    cal, cal_checks = calibration_part(size.cal_seeds, quick)
-    cal.to_csv(out / "calibration.csv", index=False)
+    pub, cal_checks, held_checks = published_part(size.cal_seeds, quick)
+    pub.to_csv(out / "published.csv", index=False)
     timings["published figures"] = time.perf_counter() - t
 
     t = time.perf_counter()
@@ -477,44 +810,8 @@ def validate(out: Path, quick: bool = False) -> tuple[list[ValidationCheck], Pat
     eng.to_csv(out / "engines.csv", index=False)
     timings["engines"] = time.perf_counter() - t
 
-    checks = cal_checks + bass_checks + casc_checks + eng_checks
-
-    # figure: published figures, model over published (with the tolerance band)
-    fig, ax = plt.subplots(figsize=(8, 4.5))
-    agg = (
-        cal.groupby("check", sort=False)
-        .agg(
-            model=("model", "mean"),
-            sd=("model", "std"),
-            low=("low", "first"),
-            high=("high", "first"),
-        )
-        .reset_index()
-    )
-    centre = (agg["low"] + agg["high"]) / 2
-    y = np.arange(len(agg))[::-1]
-    ax.barh(
-        y,
-        (agg["high"] - agg["low"]) / centre,
-        left=agg["low"] / centre,
-        color="0.85",
-        label="tolerance",
-    )
-    ax.errorbar(
-        agg["model"] / centre,
-        y,
-        xerr=agg["sd"].fillna(0) / centre,
-        fmt="o",
-        color="C0",
-        label=f"model (mean of {len(size.cal_seeds)} seeds, ±sd)",
-    )
-    ax.axvline(1, color="crimson", lw=1, ls=":")
-    ax.set_yticks(y, agg["check"], fontsize=8)
-    ax.set_xlabel("value / centre of the tolerance interval")
-    ax.legend(fontsize=8)
-    ax.set_title("Published figures of the brief against the baseline", fontsize=10)
-    fig.savefig(out / "calibration.png", dpi=110, bbox_inches="tight", metadata={"Software": None})
-    plt.close(fig)
+    checks = cal_checks + held_checks + bass_checks + casc_checks + eng_checks
+    _published_figures(out, pub, size)
 
     # figure: Bass curves and errors
     fig, axes = plt.subplots(1, 2, figsize=(11, 4))
@@ -584,11 +881,69 @@ def validate(out: Path, quick: bool = False) -> tuple[list[ValidationCheck], Pat
     )
     plt.close(fig)
 
-    report = _report(checks, cal, bass, casc, eng, size, quick, timings, time.perf_counter() - t0)
+    report = _report(checks, bass, casc, eng, size, quick, timings, time.perf_counter() - t0)
     path = out / "report.md"
     path.write_text(report)
     (out / "checks.json").write_text(json.dumps([c.row() for c in checks], indent=2) + "\n")
     return checks, path
+
+
+def _published_figures(out: Path, pub: pd.DataFrame, size: Size) -> None:
+    """``calibration.png`` (the targets, reproduced) and ``heldout.png`` (the held-out
+    levels): model over published, mean ± sd over seeds, against the allowed interval."""
+    import matplotlib.pyplot as plt
+
+    stats = pub.groupby(["kind", "check", "i"], sort=False)["model"].agg(["mean", "std"])
+    n = len(size.cal_seeds)
+    for kind, items, name, title, log in (
+        (
+            "calibrated",
+            [(t.name, t.value, t.low, t.high) for t in CALIBRATION_TARGETS],
+            "calibration.png",
+            "Calibrated to (reproductions: each figure set a parameter)",
+            False,
+        ),
+        (
+            "held out",
+            [(h.name, h.value, h.low, h.high) for h in HELD_OUT if h.kind == "level"],
+            "heldout.png",
+            "Validated against (figures no parameter was fitted to)",
+            True,
+        ),
+    ):
+        fig, ax = plt.subplots(figsize=(8.5, 0.42 * len(items) + 1.4))
+        y = np.arange(len(items))[::-1]
+        for j, (check, value, low, high) in enumerate(items):
+            m, sd = stats.loc[(kind, check, 0)]
+            ax.barh(y[j], (high - low) / value, left=low / value, color="0.85", height=0.7)
+            if not np.isfinite(m):
+                ax.text(1, y[j], "not measurable", ha="center", va="center", fontsize=7)
+                continue
+            ok = low <= m <= high
+            ax.errorbar(
+                m / value,
+                y[j],
+                xerr=0 if not np.isfinite(sd) else sd / value,
+                fmt="o",
+                color="C0" if ok else "crimson",
+            )
+        ax.axvline(1, color="k", lw=1, ls=":")
+        if log:
+            from matplotlib import ticker
+
+            ax.set_xscale("log")
+            ax.xaxis.set_major_locator(ticker.LogLocator(subs=(1.0, 2.0, 5.0)))
+            ax.xaxis.set_major_formatter(ticker.FormatStrFormatter("%g"))
+            ax.xaxis.set_minor_formatter(ticker.NullFormatter())
+        ax.set_yticks(y, [it[0] for it in items], fontsize=7)
+        ax.set_xlabel(
+            f"model / published (mean of {n} seed{'s' if n > 1 else ''}, ± sd; grey: allowed; "
+            "red: outside)",
+            fontsize=8,
+        )
+        ax.set_title(title, fontsize=10)
+        fig.savefig(out / name, dpi=110, bbox_inches="tight", metadata={"Software": None})
+        plt.close(fig)
 
 
 def _table(rows: list[dict]) -> str:
@@ -601,44 +956,110 @@ def _table(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def _report(checks, cal, bass, casc, eng, size, quick, timings, wall) -> str:
-    n_fail = sum(not c.passed for c in checks)
+def _report(checks, bass, casc, eng, size, quick, timings, wall) -> str:
+    gating = [c for c in checks if c.part != "validated against"]
+    held = [c for c in checks if c.part == "validated against"]
+    n_fail = sum(c.passed is False for c in gating)
+    h_pass = sum(c.passed is True for c in held)
+    h_fail = sum(c.passed is False for c in held)
+    h_na = sum(c.passed is None for c in held)
     speed = float(eng["reference_over_vectorized_time"].iloc[0])
     parts = {
         p: [c.row() for c in checks if c.part == p]
-        for p in ("published figures", "Bass", "independent cascade", "engines")
+        for p in (
+            "calibrated to",
+            "validated against",
+            "Bass",
+            "independent cascade",
+            "engines",
+        )
     }
     for rows in parts.values():
         for r in rows:
             r.pop("part")
+    cal_rows = [
+        {
+            "target": r["check"],
+            "published": r["expected"],
+            "model": r["model"],
+            "criterion": r["criterion"],
+            "reproduced": r["pass"],
+        }
+        for r in parts["calibrated to"]
+    ]
+    held_rows = [
+        {
+            "figure": r["check"],
+            "published": r["expected"],
+            "source": r["source"],
+            "model": r["model"],
+            "criterion": r["criterion"],
+            "pass": r["pass"],
+        }
+        for r in parts["validated against"]
+    ]
+    measures = _table(
+        [
+            {"figure": h.name, "model measure": "the same" if h.measure == prev else h.measure}
+            for h, prev in zip(HELD_OUT, ("", *(x.measure for x in HELD_OUT)), strict=False)
+        ]
+    )
     bass_rows = bass.round(5).to_dict(orient="records")
     took = ", ".join(f"{k} {v:.0f} s" for k, v in timings.items())
     mode = "**Quick mode** (smaller checks, for the tests): " if quick else ""
     flag = " --quick" if quick else ""
-    reduced = (
-        ", reduced to 5,000 followers and audiences sampled above 500 follow edges" if quick else ""
+    reduced = ", reduced to 20,000 followers and 365 days" if quick else ""
+    seeds = ", ".join(map(str, size.cal_seeds))
+    head = f"{len(gating)} reproduction and known-answer checks: {len(gating) - n_fail} pass, "
+    head += f"{n_fail} fail."
+    held_line = (
+        f"Held-out figures: {len(held)}: {h_pass} reproduced, {h_fail} not reproduced, "
+        f"{h_na} not measurable."
     )
     return f"""# Validation report
 
-{mode}{len(checks)} checks, {len(checks) - n_fail} pass, {n_fail} fail.
+{mode}{head}
 
-Written by `influencer-sim validate{flag}` in {wall:.0f} s ({took}). A statistical check
-fails only beyond {Z_MAX:g} standard errors (engines: a paired t-test with p below {P_MIN:g}).
+{held_line}
 
-## 1. Published figures of the brief
+Written by `influencer-sim validate{flag}` in {wall:.0f} s ({took}). The command exits with
+status 1 if a reproduction or known-answer check fails (the code or the calibration is
+broken). A held-out figure the model does not reproduce is a finding about the model, reported
+below as failed with its size; it does not change the exit status. A statistical check fails
+only beyond {Z_MAX:g} standard errors (engines: a paired t-test with p below {P_MIN:g}).
 
-The baseline scenario (`configs/baseline.toml`{reduced})
-on seeds {", ".join(map(str, size.cal_seeds))}, held against the figures of the brief by
-`simulation.calibration.calibration_checks` (tolerances in `docs/CALIBRATION.md`). A check
-passes when the mean over the seeds is inside its interval.
+## 1. Calibrated to
 
-{_table(parts["published figures"])}
+The baseline scenario (`configs/baseline.toml`{reduced}) on seeds {seeds}, held against the
+**calibration targets** (`simulation.calibration.CALIBRATION_TARGETS`, the same as
+`calibration/targets.toml`). Each figure set the parameters named beside it, so
+meeting it shows the tuning holds: **these are reproductions, not evidence**. A target is
+reproduced when the mean over the seeds is inside its interval.
 
-![published figures](calibration.png)
+{_table(cal_rows)}
 
-Per seed: `calibration.csv`.
+![calibrated to](calibration.png)
 
-## 2. Reduction to Bass diffusion
+## 2. Validated against
+
+The same runs against published figures **no parameter was fitted to** (`HELD_OUT` in
+`simulation/validation.py`; a test checks that none is among the calibration targets). Every
+level has the calibration targets' own tolerance, ±{REL_TOL:.0%} of the published figure, and
+its size is given as model / published. HypeAuditor's engagement benchmark is the same kind of
+figure as the Markerly target, measured on another sample and averaged over accounts: it tests
+whether the engagement fit carries over, not an independent mechanism.
+
+{_table(held_rows)}
+
+![validated against](heldout.png)
+
+Model measures:
+
+{measures}
+
+Per seed, for both sections: `published.csv`.
+
+## 3. Reduction to Bass diffusion
 
 `configs/bass.toml`: one brand, no influencers, one topic, everybody tied to everybody,
 external influence p = 0.03 (own posts) and imitation q = 0.38 (Sultan, Farley & Lehmann
@@ -652,7 +1073,7 @@ continuous Bass curve, from which the recursion itself differs by the daily step
 
 ![Bass](bass.png)
 
-## 3. Reduction to the independent cascade
+## 4. Reduction to the independent cascade
 
 `configs/cascade.toml` on forests read from an edge-list file: {size.cascade_copies} disjoint
 copies of a path or a tree, each seeded at its root (`brands.seed_adopters`), run once; the
@@ -661,7 +1082,7 @@ reach of each copy is one independent cascade. `path-n`: a path of n followers;
 
 {_table(parts["independent cascade"])}
 
-## 4. Reference engine against vectorized engine
+## 5. Reference engine against vectorized engine
 
 A tiny market (400 followers, 12 influencers, 4 brands, {size.engine_steps} days, strong
 dynamics so that every rule fires), seeds {size.engine_seeds[0]}..{size.engine_seeds[-1]},
@@ -678,11 +1099,21 @@ Per seed and engine: `engines.csv`. Cascades: `cascade.csv`. Bass: `bass.csv`.
 
 
 def main(out: Path | None = None, quick: bool = False) -> int:
-    """Write the report into ``out`` (default ``results/validation``); 1 if a check fails."""
+    """Write the report into ``out`` (default ``results/validation``); 1 if a reproduction
+    or known-answer check fails (held-out figures are reported, not gated)."""
     out = Path(out) if out is not None else Path("results") / "validation"
     checks, path = validate(out, quick=quick)
-    failed = [c for c in checks if not c.passed]
-    print(f"{path}: {len(checks) - len(failed)}/{len(checks)} checks pass")
+    gating = [c for c in checks if c.part != "validated against"]
+    held = [c for c in checks if c.part == "validated against"]
+    failed = [c for c in gating if c.passed is False]
+    missed = [c for c in held if c.passed is False]
+    print(
+        f"{path}: {len(gating) - len(failed)}/{len(gating)} reproduction and known-answer "
+        f"checks pass; held-out figures: {sum(c.passed is True for c in held)}/{len(held)} "
+        f"reproduced, {len(missed)} not, {sum(c.passed is None for c in held)} not measurable"
+    )
+    for c in missed:
+        print(f"  not reproduced: {c.name}: {c.measured} ({c.source})")
     for c in failed:
         print(f"  FAIL {c.part}: {c.name}: {c.measured} ({c.criterion})", file=sys.stderr)
     return 1 if failed else 0

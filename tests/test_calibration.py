@@ -92,4 +92,4 @@ def test_a_check_fails_when_the_model_is_off():
     )
     res = run(cfg, steps=60)
     names = {c.name for c in calibration_checks(res) if not c.passed}
-    assert "engagement rate, 1000-10000 followers" in names
+    assert "engagement rate, 1k-10k followers" in names

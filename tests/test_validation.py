@@ -1,10 +1,19 @@
-"""The validation report (``influencer-sim validate --quick``): every check passes, the report
-and its figures are written, and the known answers behind the checks are right."""
+"""The validation report (``influencer-sim validate --quick``): the reproductions and known
+answers pass, the held-out figures are reported with their sources and sizes, none of them is a
+calibration target, and the known answers behind the checks are right."""
+
+import math
+import re
 
 import pytest
+from conftest import ROOT
 
+from simulation.calibrate import load_targets
+from simulation.calibration import CALIBRATION_TARGETS
 from simulation.cli import main
-from simulation.validation import bass_closed_form, bass_recursion
+from simulation.validation import HELD_OUT, bass_closed_form, bass_recursion
+
+TARGETS = load_targets(ROOT / "calibration" / "targets.toml").targets
 
 
 def test_bass_formulas():
@@ -19,13 +28,59 @@ def test_bass_formulas():
     assert fine == pytest.approx(float(bass_closed_form(0.03, 0.38, 10.0)), abs=2e-3)
 
 
-def test_validate_quick_writes_a_passing_report(tmp_path, capsys):
+def test_no_held_out_figure_is_a_calibration_target():
+    names = {t.name.lower() for t in (*TARGETS, *CALIBRATION_TARGETS)}
+    values = [t.value for t in (*TARGETS, *CALIBRATION_TARGETS)]
+    sources = {t.source.lower() for t in (*TARGETS, *CALIBRATION_TARGETS)}
+    for h in HELD_OUT:
+        assert h.source.strip(), f"{h.name}: no source"
+        assert h.name.lower() not in names, h.name
+        if h.kind == "level":
+            assert not any(math.isclose(h.value, v, rel_tol=1e-9) for v in values), h.name
+        for s in sources:  # no held-out figure comes from a source a target was fitted to
+            assert s.split(",")[0] not in h.source.lower(), (h.name, s)
+            assert h.source.lower().split(",")[0] not in s, (h.name, s)
+
+
+def test_the_held_out_figures_cover_the_brief():
+    text = " ".join(f"{h.name} {h.source}" for h in HELD_OUT).lower()
+    for what in (
+        "cost per engagement rises with tier",
+        "hypeauditor",  # engagement by tier from a dataset other than Markerly's
+        "unfollow",
+        "sponsored share",
+        "klear",
+        "hopper hq",
+    ):
+        assert what in text, what
+
+
+def test_validate_quick_writes_a_report(tmp_path, capsys):
     out = tmp_path / "validation"
     assert main(["validate", "--quick", "--out", str(out)]) == 0
     report = (out / "report.md").read_text()
-    assert "0 fail" in report
-    assert "**NO**" not in report
-    for name in ("calibration.png", "bass.png", "reductions_engines.png", "engines.csv"):
+    assert "reproduction and known-answer checks:" in report and " 0 fail." in report
+    cal, held = report.split("## 1. Calibrated to")[1].split("## 2. Validated against")
+    held, rest = held.split("## 3. Reduction to Bass diffusion")
+    assert "**NO**" not in cal + rest  # reproductions and known answers all pass
+    for t in CALIBRATION_TARGETS:  # each target with the parameters it set
+        line = next(x for x in cal.splitlines() if x.startswith(f"| {t.name} |"))
+        assert all(f"`{p}`" in line for p in t.parameters) and t.source in line
+    rows = [x for x in held.splitlines() if x.startswith("| ") and "---" not in x]
+    for h in HELD_OUT:  # each held-out figure with its source and a result
+        line = next(x for x in rows if x.startswith(f"| {h.name} |"))
+        assert f"| {h.source} |" in line
+        assert re.search(r"\| (yes|\*\*NO\*\*|not measurable) \|$", line), line
+        if "**NO**" in line:  # a failure is reported with its size
+            assert "model / published" in line
+    for name in (
+        "calibration.png",
+        "heldout.png",
+        "bass.png",
+        "reductions_engines.png",
+        "engines.csv",
+        "published.csv",
+    ):
         assert (out / name).stat().st_size > 0
     assert "checks pass" in capsys.readouterr().out
 
@@ -37,3 +92,22 @@ def test_validate_exits_1_when_a_check_fails(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(validation, "validate", lambda out, quick: ([bad], out / "report.md"))
     assert main(["validate", "--quick", "--out", str(tmp_path)]) == 1
     assert "FAIL Bass: forced failure" in capsys.readouterr().err
+
+
+def test_a_held_out_miss_is_reported_but_does_not_fail_the_command(tmp_path, monkeypatch, capsys):
+    from simulation import validation
+
+    miss = validation.ValidationCheck(
+        "validated against",
+        "a figure",
+        "33%",
+        "2%; model / published 0.06",
+        "in [21%, 45%]",
+        False,
+        source="a survey",
+    )
+    monkeypatch.setattr(validation, "validate", lambda out, quick: ([miss], out / "report.md"))
+    assert main(["validate", "--quick", "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "0/1 reproduced, 1 not" in out
+    assert "not reproduced: a figure: 2%; model / published 0.06 (a survey)" in out
