@@ -1,0 +1,448 @@
+"""When do many micro influencers beat one celebrity? Scenario discovery with PRIM.
+
+Conditions (``sweep.toml``): a Latin hypercube over the forces that decide the answer (the
+price curve's exponent, baseline trust in small and in the largest accounts, relationship
+overhead, the platform off or on, how niche the product is, the share of brands buying micro
+accounts, the sponsored cap), two replicates per point on common seeds, brands spending their
+whole budget on their portfolio whatever the return.
+
+Per run: micro minus celebrity sales value per dollar (``sales_per_dollar_by_strategy``) and
+earned media value per dollar of influencer spend (``return_per_dollar_by_strategy``); per
+design point, the mean over its replicates, and the winner is the portfolio with the larger
+mean. :func:`find_boxes` then finds, with PRIM (Friedman & Fisher 1999, the Project Platypus
+package, a standalone copy of the EMA Workbench's implementation), the boxes of the inputs
+where each portfolio wins; :func:`describe_box` says them in words; :func:`drivers` ranks the
+inputs by standardized rank regression coefficients (Saltelli et al. 2008, 1.2.5); the phase
+diagram plots the binned mean difference over the two strongest inputs with its zero contour
+and the design points coloured by winner.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from simulation.experiment import save_figure, save_table
+from simulation.sweep.store import read_manifest, read_table
+
+#: The message when PRIM is not installed (it is a dependency of influencer-sim).
+PRIM_MISSING = (
+    "the less_is_more experiment needs the PRIM package (Friedman & Fisher's bump hunting); "
+    "install it with: pip install 'PRIM>=1.0' (pip install influencer-sim brings it)"
+)
+if importlib.util.find_spec("prim") is None:  # fail when the sweep file is read, not after
+    raise ImportError(PRIM_MISSING)
+
+#: The two portfolios compared (brand strategies of ``simulation.vocabulary``).
+SIDES = ("micro", "celebrity")
+
+#: Each factor of the sweep: its column, how it reads in a sentence and how its values print.
+LABELS: dict[str, tuple[str, str]] = {
+    "influencers__price_exponent": ("the price curve's exponent", "{:.2f}"),
+    "behaviour__trust_init_small": ("trust in small accounts", "{:.2f}"),
+    "behaviour__trust_init_large": ("trust in celebrities", "{:.3f}"),
+    "brands__relationship_cost": ("overhead", "${:.0f} per relationship per period"),
+    "brands__platform_share": ("the platform", "{:g}"),
+    "population__interest_concentration": ("breadth of interests", "{:.2f}"),
+    "brands__share_micro": ("the share of brands buying micro", "{:.2f}"),
+    "influencers__sponsored_cap": ("the sponsored cap", "{:.0f} posts a period"),
+}
+
+#: Outcomes: the difference micro - celebrity per run and per point.
+OUTCOMES = {
+    "sales": ("sales_per_dollar_by_strategy__micro", "sales_per_dollar_by_strategy__celebrity"),
+    "emv": ("return_per_dollar_by_strategy__micro", "return_per_dollar_by_strategy__celebrity"),
+}
+
+
+def tables(res, _snapshots) -> dict[str, pd.DataFrame]:
+    """Per portfolio (micro, celebrity) of a run: how much of the budget was spent and on what.
+
+    ``budget_spent`` is spend over the budget of the run's periods (celebrity brands are held
+    back by the celebrities' capacity, micro brands without a platform by their search);
+    ``overhead_share`` and ``fee_share`` are shares of spend.
+    """
+    rows = []
+    for s in SIDES:
+        g = res.brands[res.brands["strategy"] == s]
+        spend = float(g["spend"].sum())
+        budget = float(g["budgeted"].sum())
+        rows.append(
+            {
+                "strategy": s,
+                "brands": len(g),
+                "spend_per_brand": float(g["spend"].mean()) if len(g) else math.nan,
+                "budget_spent": spend / budget if budget else math.nan,
+                "overhead_share": float(g["overhead"].sum()) / spend if spend else math.nan,
+                "fee_share": float(g["platform_fees"].sum()) / spend if spend else math.nan,
+                "deals_per_brand": float(g["deals"].mean()) if len(g) else math.nan,
+            }
+        )
+    return {"by_strategy": pd.DataFrame(rows)}
+
+
+# -- per point ---------------------------------------------------------------------------
+
+
+def run_differences(runs: pd.DataFrame) -> pd.DataFrame:
+    """Micro minus celebrity per run: ``d_sales`` and ``d_emv`` (NaN where a portfolio spent
+    nothing, so has no return per dollar)."""
+    out = runs.copy()
+    for name, (micro, celeb) in OUTCOMES.items():
+        out[f"d_{name}"] = out[micro] - out[celeb]
+    return out
+
+
+def point_table(runs: pd.DataFrame, factors: list[str]) -> pd.DataFrame:
+    """One row per design point: its factors, the mean over replicates of each portfolio's
+    return and of the differences, the number of replicates with both returns, and whether
+    the replicates agree on the winner (``agree``: share of the point's replicates whose
+    sales difference has the sign of the mean)."""
+    d = run_differences(runs)
+    values = [c for pair in OUTCOMES.values() for c in pair] + [f"d_{n}" for n in OUTCOMES]
+    g = d.groupby("point", sort=True)
+    pts = g[factors].first().join(g[values].mean())
+    pts["replicates"] = g["d_sales"].count()
+    sign = np.sign(pts["d_sales"])
+    pts["agree"] = (
+        d.assign(s=np.sign(d["d_sales"]))
+        .groupby("point")["s"]
+        .apply(lambda s: float((s[s.notna()] == sign.loc[s.name]).mean()) if s.notna().any() else 0)
+    )
+    return pts.reset_index()
+
+
+# -- PRIM ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Box:
+    """A box of the inputs found by PRIM: ``limits`` maps each restricted input to its
+    ``(low, high)`` (inclusive, values of design points inside); ``coverage`` is the share of
+    all cases of interest inside it, ``density`` the share of the points inside it that are
+    cases, ``mass`` the share of all points inside it (each on the points not in an earlier
+    box); ``qp`` the quasi-p-value of each restriction (Bryant & Lempert 2010)."""
+
+    limits: dict[str, tuple[float, float]]
+    coverage: float
+    density: float
+    mass: float
+    n: int
+    qp: dict[str, float] = field(default_factory=dict)
+
+    def contains(self, x: pd.DataFrame) -> np.ndarray:
+        """Which rows of ``x`` lie in the box."""
+        inside = np.ones(len(x), dtype=bool)
+        for c, (lo, hi) in self.limits.items():
+            v = x[c].to_numpy(dtype=float)
+            inside &= (v >= lo) & (v <= hi)
+        return inside
+
+
+def find_boxes(
+    x: pd.DataFrame,
+    y,
+    *,
+    min_density: float | None = None,
+    max_boxes: int = 2,
+    min_coverage: float = 0.1,
+    qp_max: float = 0.05,
+    peel_alpha: float = 0.05,
+    paste_alpha: float = 0.05,
+    mass_min: float = 0.05,
+) -> list[Box]:
+    """Boxes of ``x`` (numeric columns) where ``y`` (True for a case of interest) is likely,
+    by PRIM (Friedman & Fisher 1999, "Bump hunting in high-dimensional data"; the ``prim``
+    package, which is the EMA Workbench's implementation).
+
+    For each box PRIM peels ``peel_alpha`` of the points off one face at a time, keeping at
+    least ``mass_min`` of them, then pastes back; from its peeling trajectory this takes the
+    box of largest coverage whose density is at least ``min_density`` (default: the larger of
+    0.8 and halfway from the share of cases to 1), or the densest box when none is, then drops,
+    one at a time, the restriction with the largest quasi-p-value above ``qp_max`` (a one-sided
+    binomial test of the restriction, Bryant & Lempert 2010). Later boxes are found on the
+    points outside the earlier ones (PRIM's covering), up to ``max_boxes``; a later box is kept
+    only when it reaches the target density and covers at least ``min_coverage`` of the cases.
+
+    Coverage, density and mass are recomputed here from the final limits (on the points not
+    in an earlier box). A box left with no restriction is kept only when it reaches the target
+    density (the cases are everywhere); otherwise no region was found. Returns the boxes, none
+    when ``y`` has no case.
+    """
+    import prim
+
+    y = np.asarray(y, dtype=bool)
+    if y.shape != (len(x),):
+        raise ValueError(f"y has shape {y.shape}; expected ({len(x)},)")
+    if not y.any():
+        return []
+    target = min_density if min_density is not None else max(0.8, (1 + y.mean()) / 2)
+    x = x.reset_index(drop=True).astype(float)
+    p = prim.Prim(x, y, peel_alpha=peel_alpha, paste_alpha=paste_alpha, mass_min=mass_min)
+    boxes: list[Box] = []
+    left = np.ones(len(x), dtype=bool)
+    while len(boxes) < max_boxes and y[left].any():
+        box = p.find_box()
+        if box is None:
+            break
+        traj = box.peeling_trajectory.reset_index(drop=True)
+        ok = traj[traj["density"] >= target]
+        pick = ok if len(ok) else traj[traj["density"] == traj["density"].max()]
+        i = int(pick.sort_values(["coverage", "density"], ascending=False).index[0])
+        box.select(i)
+        while True:
+            lim = box.limits
+            loose = lim[lim["qp values"] > qp_max]
+            if loose.empty:
+                break
+            box.drop_restriction(str(loose["qp values"].idxmax()))
+        limits = {str(c): (float(r["min"]), float(r["max"])) for c, r in lim.iterrows()}
+        qp = {str(c): float(v) for c, v in lim["qp values"].items()}
+        found = Box(limits, 0.0, 0.0, 0.0, 0, qp)
+        inside = found.contains(x) & left
+        hits = int((inside & y).sum())
+        found.coverage = hits / int(y.sum())
+        found.n = int(inside.sum())
+        found.density = hits / found.n if found.n else math.nan
+        found.mass = found.n / len(x)
+        if not limits and found.density < target:
+            break  # no restriction holds up: no region where the cases gather
+        if boxes and (found.density < target or found.coverage < min_coverage):
+            break
+        boxes.append(found)
+        left &= ~inside
+        if not limits:  # the whole space: nothing left to find
+            break
+    return boxes
+
+
+def describe_box(box: Box, x: pd.DataFrame) -> str:
+    """The box's restrictions in words, e.g. ``overhead at most $120 per relationship per
+    period and trust in celebrities at least 0.080``; a side at the data's own extreme is no
+    restriction."""
+    parts = []
+    for c, (lo, hi) in box.limits.items():
+        name, fmt = LABELS.get(c, (c, "{:.3g}"))
+        if c == "brands__platform_share":
+            if lo == hi:
+                parts.append("the platform " + ("on" if lo >= 0.5 else "off"))
+            continue
+        low = lo > x[c].min()
+        high = hi < x[c].max()
+        if low and high:
+            parts.append(f"{name} between {fmt.format(lo)} and {fmt.format(hi)}")
+        elif low:
+            parts.append(f"{name} at least {fmt.format(lo)}")
+        elif high:
+            parts.append(f"{name} at most {fmt.format(hi)}")
+    return " and ".join(parts) if parts else "anywhere in the ranges tried"
+
+
+def drivers(points: pd.DataFrame, factors: list[str], outcome: str = "d_sales") -> pd.DataFrame:
+    """Standardized rank regression coefficients (SRRC) of ``outcome`` on the factors: the
+    coefficients of a least-squares fit of the outcome's ranks on the factors' ranks, each
+    scaled to unit variance (Saltelli et al. 2008, Global Sensitivity Analysis, 1.2.5; apt for
+    a Latin hypercube, whose factors are uncorrelated). The sign says which way a factor moves
+    the difference; ``r2`` (the same in every row) how much of the ranks' variance the fit
+    explains. Sorted by absolute coefficient."""
+    d = points[[*factors, outcome]].dropna()
+    r = d.rank()
+    z = (r - r.mean()) / r.std(ddof=0).replace(0, 1)
+    X = np.column_stack([np.ones(len(z)), z[factors].to_numpy()])
+    yv = z[outcome].to_numpy()
+    beta, *_ = np.linalg.lstsq(X, yv, rcond=None)
+    resid = yv - X @ beta
+    r2 = 1 - float(resid @ resid) / float(yv @ yv) if float(yv @ yv) else math.nan
+    out = pd.DataFrame({"factor": factors, "srrc": beta[1:], "r2": r2})
+    return out.reindex(out["srrc"].abs().sort_values(ascending=False).index).reset_index(drop=True)
+
+
+def box_rows(boxes: list[Box], x: pd.DataFrame, outcome: str, winner: str) -> list[dict]:
+    """The boxes as rows: outcome, winner, box number, words, coverage, density, mass, points,
+    and each restricted input's limits and quasi-p-value."""
+    rows = []
+    for k, b in enumerate(boxes, 1):
+        rows.append(
+            {
+                "outcome": outcome,
+                "winner": winner,
+                "box": k,
+                "words": describe_box(b, x),
+                "coverage": b.coverage,
+                "density": b.density,
+                "mass": b.mass,
+                "points": b.n,
+                "limits": {c: list(v) for c, v in b.limits.items()},
+                "qp": b.qp,
+            }
+        )
+    return rows
+
+
+# -- analysis -----------------------------------------------------------------------------
+
+
+def analyze(sweeps: dict[str, Path], out: Path) -> dict:
+    """Boxes, drivers, the phase diagram and the tables of the finished sweep; returns the
+    headline numbers."""
+    folder = sweeps["sweep"]
+    man = read_manifest(folder)
+    factors = list(man["factor_columns"])
+    runs = pd.read_parquet(folder / "runs.parquet")
+    runs = runs[runs["status"] == "ok"]
+    d = run_differences(runs)
+    save_table(d.drop(columns=["status", "error"], errors="ignore"), out, "runs")
+    money = read_table(folder, "by_strategy")
+    save_table(money, out, "spend_by_strategy")
+    pts = point_table(runs, factors)
+    numbers: dict = {
+        "points": len(pts),
+        "runs": len(runs),
+        "runs_without_return": int(d["d_sales"].isna().sum()),
+    }
+    boxes_all = []
+    for outcome in OUTCOMES:
+        col = f"d_{outcome}"
+        pts[f"winner_{outcome}"] = np.where(pts[col] > 0, "micro", "celebrity")
+        have = pts[pts[col].notna()]
+        x = have[factors]
+        wins = {}
+        for winner in SIDES:
+            y = (have[f"winner_{outcome}"] == winner).to_numpy()
+            wins[winner] = float(y.mean()) if len(y) else math.nan
+            boxes_all += box_rows(find_boxes(x, y), x, outcome, winner)
+        numbers[f"{outcome}_share_won"] = wins
+        numbers[f"{outcome}_mean_difference"] = float(have[col].mean())
+        numbers[f"{outcome}_drivers"] = drivers(have, factors, col).to_dict(orient="records")
+    numbers["boxes"] = boxes_all
+    numbers["agree"] = float(pts["agree"].mean())
+    save_table(pts, out, "points")
+    save_table(pd.DataFrame(boxes_all), out, "boxes")
+    numbers["money"] = (
+        money.groupby("strategy")[["budget_spent", "overhead_share", "deals_per_brand"]]
+        .mean()
+        .to_dict(orient="index")
+    )
+    numbers["phase_axes"] = phase_diagram(pts, factors, man, out)
+    return numbers
+
+
+def phase_diagram(pts: pd.DataFrame, factors: list[str], man: dict, out: Path) -> list[str]:
+    """The phase diagram over the two continuous inputs that drive the sales difference most
+    (largest |SRRC|): per panel (sales, EMV), the binned mean difference micro - celebrity
+    (red where celebrity wins, green where micro does), its zero contour, and the design
+    points coloured by winner. Returns the two axes' columns."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.colors import LinearSegmentedColormap, TwoSlopeNorm
+
+    from simulation.plots import STRATEGY_COLORS
+
+    spec = {column_name_of(k): v for k, v in man["sweep"]["factors"].items()}
+    continuous = [c for c in factors if spec[c]["values"] is None]
+    rank = drivers(pts, factors, "d_sales")
+    axes_cols = [c for c in rank["factor"] if c in continuous][:2]
+    cx, cy = axes_cols
+    cmap = LinearSegmentedColormap.from_list(
+        "celebrity_micro", [STRATEGY_COLORS["celebrity"], "#f7f7f7", STRATEGY_COLORS["micro"]]
+    )
+    nb = 5
+
+    def edges(c: str) -> np.ndarray:
+        lo, hi = spec[c]["low"], spec[c]["high"]
+        if spec[c]["log"]:
+            return np.geomspace(lo, hi, nb + 1)
+        return np.linspace(lo, hi, nb + 1)
+
+    ex, ey = edges(cx), edges(cy)
+    fig, panels = plt.subplots(1, 2, figsize=(12, 5))
+    for ax, outcome, title in zip(
+        panels,
+        OUTCOMES,
+        (
+            "sales value per $: micro - celebrity",
+            "EMV per $ of influencer spend: micro - celebrity",
+        ),
+        strict=True,
+    ):
+        col = f"d_{outcome}"
+        have = pts[pts[col].notna()]
+        ix = np.clip(np.searchsorted(ex, have[cx], side="right") - 1, 0, nb - 1)
+        iy = np.clip(np.searchsorted(ey, have[cy], side="right") - 1, 0, nb - 1)
+        grid = np.full((nb, nb), np.nan)
+        for i in range(nb):
+            for j in range(nb):
+                sel = (ix == i) & (iy == j)
+                if sel.any():
+                    grid[j, i] = have.loc[sel, col].mean()
+        span = np.nanmax(np.abs(grid)) if np.isfinite(grid).any() else 1.0
+        norm = TwoSlopeNorm(0.0, -span, span)
+        mesh = ax.pcolormesh(ex, ey, grid, cmap=cmap, norm=norm, alpha=0.85)
+        fig.colorbar(mesh, ax=ax, label=f"mean difference, {nb}x{nb} bins")
+        if np.nanmin(grid) < 0 < np.nanmax(grid):
+            mx = np.sqrt(ex[:-1] * ex[1:]) if spec[cx]["log"] else (ex[:-1] + ex[1:]) / 2
+            my = np.sqrt(ey[:-1] * ey[1:]) if spec[cy]["log"] else (ey[:-1] + ey[1:]) / 2
+            filled = np.where(np.isnan(grid), np.nanmean(grid), grid)
+            ax.contour(mx, my, filled, levels=[0.0], colors="0.15", linewidths=1.5)
+        for side in SIDES:
+            sel = have[f"winner_{outcome}"] == side
+            ax.scatter(
+                have.loc[sel, cx],
+                have.loc[sel, cy],
+                s=18,
+                color=STRATEGY_COLORS[side],
+                edgecolor="0.1",
+                linewidth=0.4,
+                label=f"{side} wins ({int(sel.sum())})",
+            )
+        if spec[cx]["log"]:
+            ax.set_xscale("log")
+        if spec[cy]["log"]:
+            ax.set_yscale("log")
+        ax.set_xlim(ex[0], ex[-1])
+        ax.set_ylim(ey[0], ey[-1])
+        ax.set_xlabel(f"{LABELS[cx][0]} ({man['factors'][factors.index(cx)]})")
+        ax.set_ylabel(f"{LABELS[cy][0]} ({man['factors'][factors.index(cy)]})")
+        ax.set_title(title, fontsize=10)
+        ax.legend(fontsize=8, loc="best")
+    n = int(pts["replicates"].max()) if len(pts) else 0
+    fig.suptitle(
+        f"Who wins, over the two strongest inputs ({len(pts)} design points, mean of {n} "
+        "replicates; the other inputs vary across their ranges; black: zero contour)",
+        fontsize=10,
+    )
+    save_figure(fig, out, "phase_diagram")
+    return axes_cols
+
+
+def column_name_of(key: str) -> str:
+    """The table column of a scenario key (``section.key`` -> ``section__key``)."""
+    from simulation.sweep.spec import column_name
+
+    return column_name(key)
+
+
+def headline(numbers: dict) -> list[str]:
+    """The boxes in words, with coverage and density, for the terminal."""
+    lines = []
+    for outcome, what in (("sales", "sales per $"), ("emv", "EMV per $")):
+        share = numbers[f"{outcome}_share_won"]
+        lines.append(
+            f"{what}: micro wins at {share['micro']:.0%} of {numbers['points']} design points, "
+            f"celebrity at {share['celebrity']:.0%}"
+        )
+        for b in numbers["boxes"]:
+            if b["outcome"] != outcome:
+                continue
+            lines.append(
+                f"  {b['winner']} wins while {b['words']} "
+                f"(box {b['box']}: coverage {b['coverage']:.2f}, density {b['density']:.2f})"
+            )
+    return lines
