@@ -99,21 +99,21 @@ def run_differences(runs: pd.DataFrame) -> pd.DataFrame:
 
 
 def point_table(runs: pd.DataFrame, factors: list[str]) -> pd.DataFrame:
-    """One row per design point: its factors, the mean over replicates of each portfolio's
-    return and of the differences, the number of replicates with both returns, and whether
-    the replicates agree on the winner (``agree``: share of the point's replicates whose
-    sales difference has the sign of the mean)."""
+    """One row per design point: its factors; per outcome, the mean over the replicates in
+    which both portfolios have a return (so the mean difference is the difference of the
+    means) of each portfolio's return and of the difference; ``replicates``, how many
+    replicates have both sales returns; ``agree``, the share of them whose sales difference
+    has the sign of the mean."""
     d = run_differences(runs)
+    for name, pair in OUTCOMES.items():
+        d.loc[d[f"d_{name}"].isna(), list(pair)] = np.nan
     values = [c for pair in OUTCOMES.values() for c in pair] + [f"d_{n}" for n in OUTCOMES]
     g = d.groupby("point", sort=True)
     pts = g[factors].first().join(g[values].mean())
     pts["replicates"] = g["d_sales"].count()
-    sign = np.sign(pts["d_sales"])
-    pts["agree"] = (
-        d.assign(s=np.sign(d["d_sales"]))
-        .groupby("point")["s"]
-        .apply(lambda s: float((s[s.notna()] == sign.loc[s.name]).mean()) if s.notna().any() else 0)
-    )
+    same = np.sign(d["d_sales"]) == np.sign(d["point"].map(pts["d_sales"]))
+    d["same"] = same.astype(float).where(d["d_sales"].notna())
+    pts["agree"] = d.groupby("point")["same"].mean()
     return pts.reset_index()
 
 
@@ -134,6 +134,8 @@ class Box:
     mass: float
     n: int
     qp: dict[str, float] = field(default_factory=dict)
+    #: per restriction, how often it comes back on bootstrap resamples (:func:`stability`)
+    stability: dict[str, float] = field(default_factory=dict)
 
     def contains(self, x: pd.DataFrame) -> np.ndarray:
         """Which rows of ``x`` lie in the box."""
@@ -151,6 +153,7 @@ def find_boxes(
     min_density: float | None = None,
     max_boxes: int = 2,
     min_coverage: float = 0.1,
+    min_share: float = 0.5,
     qp_max: float = 0.05,
     peel_alpha: float = 0.05,
     paste_alpha: float = 0.05,
@@ -170,9 +173,10 @@ def find_boxes(
     only when it reaches the target density and covers at least ``min_coverage`` of the cases.
 
     Coverage, density and mass are recomputed here from the final limits (on the points not
-    in an earlier box). A box left with no restriction is kept only when it reaches the target
-    density (the cases are everywhere); otherwise no region was found. Returns the boxes, none
-    when ``y`` has no case.
+    in an earlier box). A box whose every restriction was dropped is the whole space; it is
+    kept only when the cases are at least ``min_share`` of the points (a common outcome, "at
+    96% of all points"), so a rare outcome whose restrictions do not survive the quasi-p test
+    has no box. Returns the boxes, none when ``y`` has no case.
     """
     import prim
 
@@ -210,8 +214,8 @@ def find_boxes(
         found.n = int(inside.sum())
         found.density = hits / found.n if found.n else math.nan
         found.mass = found.n / len(x)
-        if not limits and found.density < target:
-            break  # no restriction holds up: no region where the cases gather
+        if not limits and found.density < min_share:
+            break  # no restriction holds up and the cases are a minority: no region
         if boxes and (found.density < target or found.coverage < min_coverage):
             break
         boxes.append(found)
@@ -221,26 +225,71 @@ def find_boxes(
     return boxes
 
 
+def restrictions(box: Box, x: pd.DataFrame) -> dict[str, str]:
+    """Which way the box restricts each input: ``at least`` (its low end raised above the
+    data's smallest value), ``at most``, ``between``, or ``on`` / ``off`` for the platform; a
+    side at the data's own extreme is no restriction."""
+    out = {}
+    for c, (lo, hi) in box.limits.items():
+        low, high = lo > x[c].min(), hi < x[c].max()
+        if c == "brands__platform_share":  # 0 or 1: a restriction keeps one of them
+            if low != high:
+                out[c] = "on" if low else "off"
+        elif low or high:
+            out[c] = "between" if low and high else "at least" if low else "at most"
+    return out
+
+
 def describe_box(box: Box, x: pd.DataFrame) -> str:
     """The box's restrictions in words, e.g. ``overhead at most $120 per relationship per
-    period and trust in celebrities at least 0.080``; a side at the data's own extreme is no
-    restriction."""
+    period and trust in celebrities at least 0.080``."""
     parts = []
-    for c, (lo, hi) in box.limits.items():
+    for c, how in restrictions(box, x).items():
         name, fmt = LABELS.get(c, (c, "{:.3g}"))
-        if c == "brands__platform_share":
-            if lo == hi:
-                parts.append("the platform " + ("on" if lo >= 0.5 else "off"))
-            continue
-        low = lo > x[c].min()
-        high = hi < x[c].max()
-        if low and high:
+        lo, hi = box.limits[c]
+        if how in ("on", "off"):
+            parts.append(f"the platform {how}")
+        elif how == "between":
             parts.append(f"{name} between {fmt.format(lo)} and {fmt.format(hi)}")
-        elif low:
-            parts.append(f"{name} at least {fmt.format(lo)}")
-        elif high:
-            parts.append(f"{name} at most {fmt.format(hi)}")
+        else:
+            parts.append(f"{name} {how} {fmt.format(lo if how == 'at least' else hi)}")
     return " and ".join(parts) if parts else "anywhere in the ranges tried"
+
+
+#: Which restrictions of a resample's box count as the same as a restriction of the box.
+SAME_WAY: dict[str, tuple[str, ...]] = {
+    "at most": ("at most", "between"),
+    "at least": ("at least", "between"),
+    "between": ("at most", "at least", "between"),
+    "on": ("on",),
+    "off": ("off",),
+}
+
+
+def stability(
+    x: pd.DataFrame, y, box: Box, *, resamples: int = 50, seed: int = 0, **kwargs
+) -> dict[str, float]:
+    """How often each restriction of ``box`` comes back when PRIM is run again on bootstrap
+    resamples of the points (the first box of each, by :func:`find_boxes` with ``kwargs``):
+    per restricted input, the share of ``resamples`` whose box restricts it the same way
+    (:func:`restrictions`; an upper bound counts as back when the resample bounds the input
+    from above, alone or from both sides, and so on: :data:`SAME_WAY`). A restriction that
+    rests on a few points comes back less often (resampling to judge PRIM's boxes: Kwakkel &
+    Cunningham 2016)."""
+    y = np.asarray(y, dtype=bool)
+    want = restrictions(box, x)
+    if not want:
+        return {}
+    rng = np.random.default_rng(seed)
+    hits = dict.fromkeys(want, 0)
+    for _ in range(resamples):
+        idx = rng.integers(0, len(x), len(x))
+        xs = x.iloc[idx].reset_index(drop=True)
+        found = find_boxes(xs, y[idx], max_boxes=1, **kwargs)
+        got = restrictions(found[0], xs) if found else {}
+        for c, how in want.items():
+            hits[c] += got.get(c) in SAME_WAY[how]
+    return {c: h / resamples for c, h in hits.items()}
 
 
 def drivers(points: pd.DataFrame, factors: list[str], outcome: str = "d_sales") -> pd.DataFrame:
@@ -262,23 +311,64 @@ def drivers(points: pd.DataFrame, factors: list[str], outcome: str = "d_sales") 
     return out.reindex(out["srrc"].abs().sort_values(ascending=False).index).reset_index(drop=True)
 
 
-def box_rows(boxes: list[Box], x: pd.DataFrame, outcome: str, winner: str) -> list[dict]:
-    """The boxes as rows: outcome, winner, box number, words, coverage, density, mass, points,
-    and each restricted input's limits and quasi-p-value."""
+#: What PRIM looks for, per outcome: the points where micro wins, where celebrity wins, and
+#: where the race is close (neither portfolio returns twice what the other does).
+CASES: dict[str, str] = {
+    "micro": "micro wins",
+    "celebrity": "celebrity wins",
+    "close": "neither returns twice the other",
+}
+
+#: How close "close" is: the smaller return per dollar over the larger at least this.
+CLOSE = 0.5
+
+
+def cases(points: pd.DataFrame, outcome: str, case: str) -> np.ndarray:
+    """Which points are cases of ``case`` (a key of :data:`CASES`) for ``outcome`` (a key of
+    :data:`OUTCOMES`): the mean difference micro - celebrity above 0 (micro) or below 0
+    (celebrity), or the smaller mean return at least :data:`CLOSE` of the larger (close)."""
+    micro, celeb = (points[c].to_numpy(dtype=float) for c in OUTCOMES[outcome])
+    if case == "micro":
+        return micro - celeb > 0
+    if case == "celebrity":
+        return micro - celeb < 0
+    if case == "close":
+        low, high = np.minimum(micro, celeb), np.maximum(micro, celeb)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return (high > 0) & (low / high >= CLOSE)
+    raise ValueError(f"case {case!r}: expected one of {', '.join(CASES)}")
+
+
+def sentence(case: str, box: Box, x: pd.DataFrame, k: int = 1) -> str:
+    """A box as a strategist's sentence: ``micro wins at 97% of the points where overhead at
+    most $120 per relationship per period``, or ``... at 96% of all points`` for a box with no
+    restriction."""
+    where = describe_box(box, x)
+    rest = " outside the boxes above" if k > 1 else ""
+    if not box.limits:
+        return f"{CASES[case]} at {box.density:.0%} of all points{rest}"
+    return f"{CASES[case]} at {box.density:.0%} of the points{rest} where {where}"
+
+
+def box_rows(boxes: list[Box], x: pd.DataFrame, outcome: str, case: str) -> list[dict]:
+    """The boxes as rows: outcome, case, box number, the sentence, coverage, density, mass,
+    points, and each restricted input's limits and quasi-p-value."""
     rows = []
     for k, b in enumerate(boxes, 1):
         rows.append(
             {
                 "outcome": outcome,
-                "winner": winner,
+                "case": case,
                 "box": k,
-                "words": describe_box(b, x),
+                "sentence": sentence(case, b, x, k),
                 "coverage": b.coverage,
                 "density": b.density,
                 "mass": b.mass,
                 "points": b.n,
                 "limits": {c: list(v) for c, v in b.limits.items()},
                 "qp": b.qp,
+                "stability": b.stability,
+                "least_stable": min(b.stability.values()) if b.stability else math.nan,
             }
         )
     return rows
@@ -311,12 +401,15 @@ def analyze(sweeps: dict[str, Path], out: Path) -> dict:
         pts[f"winner_{outcome}"] = np.where(pts[col] > 0, "micro", "celebrity")
         have = pts[pts[col].notna()]
         x = have[factors]
-        wins = {}
-        for winner in SIDES:
-            y = (have[f"winner_{outcome}"] == winner).to_numpy()
-            wins[winner] = float(y.mean()) if len(y) else math.nan
-            boxes_all += box_rows(find_boxes(x, y), x, outcome, winner)
-        numbers[f"{outcome}_share_won"] = wins
+        share = {}
+        for case in CASES:
+            y = cases(have, outcome, case)
+            share[case] = float(y.mean()) if len(y) else math.nan
+            found = find_boxes(x, y)
+            if found:  # the first box: does it hold up when the points are resampled?
+                found[0].stability = stability(x, y, found[0], seed=int(man["root_seed"]))
+            boxes_all += box_rows(found, x, outcome, case)
+        numbers[f"{outcome}_share"] = share
         numbers[f"{outcome}_mean_difference"] = float(have[col].mean())
         numbers[f"{outcome}_drivers"] = drivers(have, factors, col).to_dict(orient="records")
     numbers["boxes"] = boxes_all
@@ -433,16 +526,18 @@ def headline(numbers: dict) -> list[str]:
     """The boxes in words, with coverage and density, for the terminal."""
     lines = []
     for outcome, what in (("sales", "sales per $"), ("emv", "EMV per $")):
-        share = numbers[f"{outcome}_share_won"]
+        share = numbers[f"{outcome}_share"]
         lines.append(
             f"{what}: micro wins at {share['micro']:.0%} of {numbers['points']} design points, "
-            f"celebrity at {share['celebrity']:.0%}"
+            f"celebrity at {share['celebrity']:.0%}; neither returns twice the other at "
+            f"{share['close']:.0%}"
         )
         for b in numbers["boxes"]:
-            if b["outcome"] != outcome:
-                continue
-            lines.append(
-                f"  {b['winner']} wins while {b['words']} "
-                f"(box {b['box']}: coverage {b['coverage']:.2f}, density {b['density']:.2f})"
-            )
+            if b["outcome"] == outcome:
+                held = b.get("least_stable")
+                held = "" if held is None or held != held else f", comes back in {held:.0%}"
+                lines.append(
+                    f"  {b['sentence']} (coverage {b['coverage']:.2f}, density "
+                    f"{b['density']:.2f}{held})"
+                )
     return lines
