@@ -18,6 +18,7 @@ from simulation.experiments.less_is_more.analysis import (
     drivers,
     find_boxes,
     headline,
+    hull_box,
     stability,
 )
 
@@ -67,6 +68,18 @@ def test_find_boxes_recomputes_its_statistics_and_finds_nothing_in_noise():
     assert find_boxes(x, noise) == []
     with pytest.raises(ValueError, match="shape"):
         find_boxes(x, y[:-1])
+
+
+def test_a_rare_outcome_is_placed_by_the_hull_of_its_cases():
+    x = synthetic(seed=4)
+    y = (x["x3"] > 0.96).to_numpy()  # about 12 of 300: fewer than PRIM's smallest box (15)
+    (b,) = hull_box(x, y)
+    assert b.method == "hull" and b.coverage == 1
+    assert list(b.limits) == ["x3"] and b.limits["x3"][1] == x["x3"].max()
+    assert b.limits["x3"][0] == x.loc[y, "x3"].min() and b.density == 1
+    assert describe_box(b, x).startswith("x3 at least 0.96")
+    two = (x["x3"] >= x["x3"].nlargest(2).min()).to_numpy()
+    assert two.sum() == 2 and hull_box(x, two) == []  # two points are no region
 
 
 def test_describe_box_and_drivers():

@@ -136,6 +136,8 @@ class Box:
     qp: dict[str, float] = field(default_factory=dict)
     #: per restriction, how often it comes back on bootstrap resamples (:func:`stability`)
     stability: dict[str, float] = field(default_factory=dict)
+    #: how it was found: "PRIM" (:func:`find_boxes`) or "hull" (:func:`hull_box`)
+    method: str = "PRIM"
 
     def contains(self, x: pd.DataFrame) -> np.ndarray:
         """Which rows of ``x`` lie in the box."""
@@ -225,6 +227,72 @@ def find_boxes(
     return boxes
 
 
+def quasi_p(x: pd.DataFrame, y: np.ndarray, limits: dict, wider: dict) -> float:
+    """Quasi-p-value of a restriction (Bryant & Lempert 2010): the probability that a box as
+    large as ``limits``, drawn from the box ``wider`` (the same without that restriction),
+    holds at least as many cases: ``binom.sf(H - 1, T, H' / T')`` with ``H`` of ``T`` points
+    cases in ``limits`` and ``H'`` of ``T'`` in ``wider``."""
+    from scipy.stats import binom
+
+    inside = Box(limits, 0, 0, 0, 0).contains(x)
+    outer = Box(wider, 0, 0, 0, 0).contains(x)
+    t, h = int(inside.sum()), int((inside & y).sum())
+    t2, h2 = int(outer.sum()), int((outer & y).sum())
+    return float(binom.sf(h - 1, t, h2 / t2)) if t and t2 else 1.0
+
+
+def hull_box(x: pd.DataFrame, y, *, qp_max: float = 0.05, min_cases: int = 3) -> list[Box]:
+    """Where the few cases of a rare outcome lie: the smallest box holding all of them (each
+    input from its smallest to its largest value among the cases), less, one at a time, the
+    bound (the low or the high end of an input) with the largest quasi-p-value above
+    ``qp_max`` (:func:`quasi_p`, the bound moved back to the data's extreme), so that only the
+    bounds that set the cases apart remain. For an outcome with too few cases for PRIM's
+    peeling, which keeps at least ``mass_min`` of the points in a box; with fewer than
+    ``min_cases`` cases, no box. Its coverage is 1 by construction."""
+    y = np.asarray(y, dtype=bool)
+    if y.sum() < min_cases:
+        return []
+    x = x.reset_index(drop=True).astype(float)
+    hit = x[y]
+    full = {c: (float(x[c].min()), float(x[c].max())) for c in x.columns}
+    limits = {c: (float(hit[c].min()), float(hit[c].max())) for c in x.columns}
+
+    def without(c: str, end: int) -> dict:
+        lo, hi = limits[c]
+        return {**limits, c: (full[c][0], hi) if end == 0 else (lo, full[c][1])}
+
+    def bounds() -> list[tuple[str, int]]:
+        return [(c, e) for c in limits for e in (0, 1) if limits[c][e] != full[c][e]]
+
+    while bounds():
+        qp = {b: quasi_p(x, y, limits, without(*b)) for b in bounds()}
+        worst = max(qp, key=qp.get)
+        if qp[worst] <= qp_max:
+            break
+        limits = without(*worst)
+    kept = {c: v for c, v in limits.items() if v != full[c]}
+    if not kept:
+        return []
+    qp = {c: quasi_p(x, y, kept, {k: v for k, v in kept.items() if k != c}) for c in kept}
+    box = Box(kept, 0.0, 0.0, 0.0, 0, qp, method="hull")
+    inside = box.contains(x)
+    box.n = int(inside.sum())
+    box.coverage = float((inside & y).sum() / y.sum())
+    box.density = float((inside & y).sum() / box.n)
+    box.mass = box.n / len(x)
+    return [box]
+
+
+def boxes_for(x: pd.DataFrame, y, *, mass_min: float = 0.05, **kwargs) -> list[Box]:
+    """PRIM's boxes (:func:`find_boxes`) when the outcome has at least as many cases as
+    PRIM's smallest box (``mass_min`` of the points, at least 5), else the hull of its cases
+    (:func:`hull_box`)."""
+    y = np.asarray(y, dtype=bool)
+    if y.sum() >= max(5, math.ceil(mass_min * len(y))):
+        return find_boxes(x, y, mass_min=mass_min, **kwargs)
+    return hull_box(x, y, qp_max=kwargs.get("qp_max", 0.05))
+
+
 def restrictions(box: Box, x: pd.DataFrame) -> dict[str, str]:
     """Which way the box restricts each input: ``at least`` (its low end raised above the
     data's smallest value), ``at most``, ``between``, or ``on`` / ``off`` for the platform; a
@@ -270,7 +338,7 @@ def stability(
     x: pd.DataFrame, y, box: Box, *, resamples: int = 50, seed: int = 0, **kwargs
 ) -> dict[str, float]:
     """How often each restriction of ``box`` comes back when PRIM is run again on bootstrap
-    resamples of the points (the first box of each, by :func:`find_boxes` with ``kwargs``):
+    resamples of the points (the first box of each, by :func:`boxes_for` with ``kwargs``):
     per restricted input, the share of ``resamples`` whose box restricts it the same way
     (:func:`restrictions`; an upper bound counts as back when the resample bounds the input
     from above, alone or from both sides, and so on: :data:`SAME_WAY`). A restriction that
@@ -285,7 +353,7 @@ def stability(
     for _ in range(resamples):
         idx = rng.integers(0, len(x), len(x))
         xs = x.iloc[idx].reset_index(drop=True)
-        found = find_boxes(xs, y[idx], max_boxes=1, **kwargs)
+        found = boxes_for(xs, y[idx], max_boxes=1, **kwargs)
         got = restrictions(found[0], xs) if found else {}
         for c, how in want.items():
             hits[c] += got.get(c) in SAME_WAY[how]
@@ -347,6 +415,12 @@ def sentence(case: str, box: Box, x: pd.DataFrame, k: int = 1) -> str:
     rest = " outside the boxes above" if k > 1 else ""
     if not box.limits:
         return f"{CASES[case]} at {box.density:.0%} of all points{rest}"
+    if box.method == "hull":
+        hits = round(box.density * box.n)
+        return (
+            f"{CASES[case]} at {hits} points only (too few for PRIM), all where {where}; "
+            f"at {box.density:.0%} of the points there"
+        )
     return f"{CASES[case]} at {box.density:.0%} of the points{rest} where {where}"
 
 
@@ -365,6 +439,7 @@ def box_rows(boxes: list[Box], x: pd.DataFrame, outcome: str, case: str) -> list
                 "density": b.density,
                 "mass": b.mass,
                 "points": b.n,
+                "method": b.method,
                 "limits": {c: list(v) for c, v in b.limits.items()},
                 "qp": b.qp,
                 "stability": b.stability,
@@ -405,7 +480,7 @@ def analyze(sweeps: dict[str, Path], out: Path) -> dict:
         for case in CASES:
             y = cases(have, outcome, case)
             share[case] = float(y.mean()) if len(y) else math.nan
-            found = find_boxes(x, y)
+            found = boxes_for(x, y)
             if found:  # the first box: does it hold up when the points are resampled?
                 found[0].stability = stability(x, y, found[0], seed=int(man["root_seed"]))
             boxes_all += box_rows(found, x, outcome, case)
@@ -421,50 +496,51 @@ def analyze(sweeps: dict[str, Path], out: Path) -> dict:
         .mean()
         .to_dict(orient="index")
     )
-    numbers["phase_axes"] = phase_diagram(pts, factors, man, out)
+    numbers["phase_axes"] = phase_diagram(pts, factors, man, out, boxes_all)
     return numbers
 
 
-def phase_diagram(pts: pd.DataFrame, factors: list[str], man: dict, out: Path) -> list[str]:
+def phase_diagram(
+    pts: pd.DataFrame, factors: list[str], man: dict, out: Path, boxes: list[dict]
+) -> list[str]:
     """The phase diagram over the two continuous inputs that drive the sales difference most
     (largest |SRRC|): per panel (sales, EMV), the binned mean difference micro - celebrity
-    (red where celebrity wins, green where micro does), its zero contour, and the design
-    points coloured by winner. Returns the two axes' columns."""
+    (red where celebrity wins, green where micro does), its zero contour where the bins
+    cross zero, the design points coloured by winner, and the boxes that restrict these two
+    inputs, projected (dashed). Returns the two axes' columns."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib import ticker
     from matplotlib.colors import LinearSegmentedColormap, TwoSlopeNorm
 
-    from simulation.plots import STRATEGY_COLORS
+    from simulation.plots import STRATEGY_COLORS, plain_log_axis
 
     spec = {column_name_of(k): v for k, v in man["sweep"]["factors"].items()}
     continuous = [c for c in factors if spec[c]["values"] is None]
     rank = drivers(pts, factors, "d_sales")
-    axes_cols = [c for c in rank["factor"] if c in continuous][:2]
-    cx, cy = axes_cols
+    cx, cy = [c for c in rank["factor"] if c in continuous][:2]
     cmap = LinearSegmentedColormap.from_list(
         "celebrity_micro", [STRATEGY_COLORS["celebrity"], "#f7f7f7", STRATEGY_COLORS["micro"]]
     )
+    case_color = {**STRATEGY_COLORS, "close": "0.25"}
     nb = 5
 
     def edges(c: str) -> np.ndarray:
         lo, hi = spec[c]["low"], spec[c]["high"]
-        if spec[c]["log"]:
-            return np.geomspace(lo, hi, nb + 1)
-        return np.linspace(lo, hi, nb + 1)
+        return np.geomspace(lo, hi, nb + 1) if spec[c]["log"] else np.linspace(lo, hi, nb + 1)
+
+    def centres(c: str, e: np.ndarray) -> np.ndarray:
+        return np.sqrt(e[:-1] * e[1:]) if spec[c]["log"] else (e[:-1] + e[1:]) / 2
 
     ex, ey = edges(cx), edges(cy)
-    fig, panels = plt.subplots(1, 2, figsize=(12, 5))
-    for ax, outcome, title in zip(
-        panels,
-        OUTCOMES,
-        (
-            "sales value per $: micro - celebrity",
-            "EMV per $ of influencer spend: micro - celebrity",
-        ),
-        strict=True,
-    ):
+    fig, panels = plt.subplots(1, 2, figsize=(12.5, 5.2))
+    titles = (
+        "sales value per $: micro - celebrity",
+        "EMV per $ of influencer spend: micro - celebrity",
+    )
+    for ax, outcome, title in zip(panels, OUTCOMES, titles, strict=True):
         col = f"d_{outcome}"
         have = pts[pts[col].notna()]
         ix = np.clip(np.searchsorted(ex, have[cx], side="right") - 1, 0, nb - 1)
@@ -475,15 +551,16 @@ def phase_diagram(pts: pd.DataFrame, factors: list[str], man: dict, out: Path) -
                 sel = (ix == i) & (iy == j)
                 if sel.any():
                     grid[j, i] = have.loc[sel, col].mean()
-        span = np.nanmax(np.abs(grid)) if np.isfinite(grid).any() else 1.0
-        norm = TwoSlopeNorm(0.0, -span, span)
-        mesh = ax.pcolormesh(ex, ey, grid, cmap=cmap, norm=norm, alpha=0.85)
-        fig.colorbar(mesh, ax=ax, label=f"mean difference, {nb}x{nb} bins")
+        span = float(np.nanmax(np.abs(grid))) if np.isfinite(grid).any() else 1.0
+        mesh = ax.pcolormesh(ex, ey, grid, cmap=cmap, norm=TwoSlopeNorm(0.0, -span, span))
+        fig.colorbar(mesh, ax=ax, label=f"mean difference in {nb}x{nb} bins (\\$ per \\$)")
         if np.nanmin(grid) < 0 < np.nanmax(grid):
-            mx = np.sqrt(ex[:-1] * ex[1:]) if spec[cx]["log"] else (ex[:-1] + ex[1:]) / 2
-            my = np.sqrt(ey[:-1] * ey[1:]) if spec[cy]["log"] else (ey[:-1] + ey[1:]) / 2
             filled = np.where(np.isnan(grid), np.nanmean(grid), grid)
-            ax.contour(mx, my, filled, levels=[0.0], colors="0.15", linewidths=1.5)
+            ax.contour(centres(cx, ex), centres(cy, ey), filled, [0.0], colors="0.1")
+            title += " (black: zero)"
+        else:
+            title += f"\n(no zero contour: {'micro' if np.nanmin(grid) > 0 else 'celebrity'}"
+            title += " ahead in every bin)"
         for side in SIDES:
             sel = have[f"winner_{outcome}"] == side
             ax.scatter(
@@ -495,24 +572,43 @@ def phase_diagram(pts: pd.DataFrame, factors: list[str], man: dict, out: Path) -
                 linewidth=0.4,
                 label=f"{side} wins ({int(sel.sum())})",
             )
+        for b in boxes:
+            lim = b["limits"]
+            if b["outcome"] != outcome or not ({cx, cy} & set(lim)):
+                continue
+            x0, x1 = lim.get(cx, (ex[0], ex[-1]))
+            y0, y1 = lim.get(cy, (ey[0], ey[-1]))
+            ax.add_patch(
+                matplotlib.patches.Rectangle(
+                    (x0, y0),
+                    x1 - x0,
+                    y1 - y0,
+                    fill=False,
+                    ls="--",
+                    lw=1.5,
+                    edgecolor=case_color[b["case"]],
+                    label=f"box: {CASES[b['case']]} (density {b['density']:.2f})",
+                )
+            )
         if spec[cx]["log"]:
             ax.set_xscale("log")
+            ax.xaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: f"{v:g}"))
         if spec[cy]["log"]:
-            ax.set_yscale("log")
+            plain_log_axis(ax)
         ax.set_xlim(ex[0], ex[-1])
         ax.set_ylim(ey[0], ey[-1])
-        ax.set_xlabel(f"{LABELS[cx][0]} ({man['factors'][factors.index(cx)]})")
-        ax.set_ylabel(f"{LABELS[cy][0]} ({man['factors'][factors.index(cy)]})")
+        ax.set_xlabel(f"{LABELS[cx][0]} ({cx.replace('__', '.')})")
+        ax.set_ylabel(f"{LABELS[cy][0]} ({cy.replace('__', '.')})")
         ax.set_title(title, fontsize=10)
-        ax.legend(fontsize=8, loc="best")
+        ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=2)
     n = int(pts["replicates"].max()) if len(pts) else 0
     fig.suptitle(
-        f"Who wins, over the two strongest inputs ({len(pts)} design points, mean of {n} "
-        "replicates; the other inputs vary across their ranges; black: zero contour)",
+        f"Who wins, over the two inputs that move the sales difference most ({len(pts)} design "
+        f"points, mean of {n} replicates each; the other six inputs vary across their ranges)",
         fontsize=10,
     )
     save_figure(fig, out, "phase_diagram")
-    return axes_cols
+    return [cx, cy]
 
 
 def column_name_of(key: str) -> str:
