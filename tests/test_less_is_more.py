@@ -43,8 +43,8 @@ def test_find_boxes_recovers_a_known_region():
     assert lo2 == pytest.approx(0.6, abs=0.05) and hi2 == x["x2"].max()
     assert b.coverage >= 0.9 and b.density >= 0.9
     words = describe_box(b, x)
-    assert "x1 at most 0.2" in words or "x1 at most 0.3" in words, words
-    assert "x2 at least 0.5" in words or "x2 at least 0.6" in words, words
+    assert "x1 is at most 0.2" in words or "x1 is at most 0.3" in words, words
+    assert "x2 is at least 0.5" in words or "x2 is at least 0.6" in words, words
     # it comes back on resamples of the points
     held = stability(x, y, b, resamples=20, seed=1)
     assert held == {"x1": pytest.approx(1.0, abs=0.1), "x2": pytest.approx(1.0, abs=0.1)}
@@ -77,7 +77,7 @@ def test_a_rare_outcome_is_placed_by_the_hull_of_its_cases():
     assert b.method == "hull" and b.coverage == 1
     assert list(b.limits) == ["x3"] and b.limits["x3"][1] == x["x3"].max()
     assert b.limits["x3"][0] == x.loc[y, "x3"].min() and b.density == 1
-    assert describe_box(b, x).startswith("x3 at least 0.96")
+    assert describe_box(b, x).startswith("x3 is at least 0.96")
     two = (x["x3"] >= x["x3"].nlargest(2).min()).to_numpy()
     assert two.sum() == 2 and hull_box(x, two) == []  # two points are no region
 
@@ -87,7 +87,7 @@ def test_describe_box_and_drivers():
     box = Box(
         limits={"x1": (0.1, x["x1"].max()), "x2": (0.2, 0.7)}, coverage=1, density=1, mass=1, n=1
     )
-    assert describe_box(box, x) == "x1 at least 0.1 and x2 between 0.2 and 0.7"
+    assert describe_box(box, x) == "x1 is at least 0.1 and x2 is between 0.2 and 0.7"
     pts = x.assign(d=3 * x["x2"] - x["x3"] + 0.01 * x["x1"])
     ranked = drivers(pts, ["x1", "x2", "x3", "x4"], "d")
     assert list(ranked["factor"][:2]) == ["x2", "x3"]

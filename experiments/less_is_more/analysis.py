@@ -8,13 +8,16 @@ whole budget on their portfolio whatever the return.
 
 Per run: micro minus celebrity sales value per dollar (``sales_per_dollar_by_strategy``) and
 earned media value per dollar of influencer spend (``return_per_dollar_by_strategy``); per
-design point, the mean over its replicates, and the winner is the portfolio with the larger
-mean. :func:`find_boxes` then finds, with PRIM (Friedman & Fisher 1999, the Project Platypus
-package, a standalone copy of the EMA Workbench's implementation), the boxes of the inputs
-where each portfolio wins; :func:`describe_box` says them in words; :func:`drivers` ranks the
-inputs by standardized rank regression coefficients (Saltelli et al. 2008, 1.2.5); the phase
-diagram plots the binned mean difference over the two strongest inputs with its zero contour
-and the design points coloured by winner.
+design point, the mean over its replicates (:func:`point_table`). Per outcome, three kinds of
+point (:data:`CASES`): micro wins, celebrity wins, neither returns twice the other.
+:func:`find_boxes` finds with PRIM (Friedman & Fisher 1999; the ``prim`` package, a standalone
+copy of the EMA Workbench's implementation) the boxes of the inputs where each gathers, or
+:func:`hull_box` places one too rare for PRIM (:func:`boxes_for` chooses);
+:func:`stability` says how often a box's restrictions come back on resampled points;
+:func:`sentence` says a box in words; :func:`drivers` ranks the inputs by standardized rank
+regression coefficients (Saltelli et al. 2008, 1.2.5); :func:`phase_diagram` plots the binned
+mean difference over the two strongest inputs with its zero contour, the design points
+coloured by winner and the boxes.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from simulation.experiment import save_figure, save_table
+from simulation.sweep.spec import column_name
 from simulation.sweep.store import read_manifest, read_table
 
 #: The message when PRIM is not installed (it is a dependency of influencer-sim).
@@ -309,18 +313,18 @@ def restrictions(box: Box, x: pd.DataFrame) -> dict[str, str]:
 
 
 def describe_box(box: Box, x: pd.DataFrame) -> str:
-    """The box's restrictions in words, e.g. ``overhead at most $120 per relationship per
-    period and trust in celebrities at least 0.080``."""
+    """The box's restrictions in words, e.g. ``overhead is at most $120 per relationship per
+    period and trust in celebrities is at least 0.080``."""
     parts = []
     for c, how in restrictions(box, x).items():
         name, fmt = LABELS.get(c, (c, "{:.3g}"))
         lo, hi = box.limits[c]
         if how in ("on", "off"):
-            parts.append(f"the platform {how}")
+            parts.append(f"the platform is {how}")
         elif how == "between":
-            parts.append(f"{name} between {fmt.format(lo)} and {fmt.format(hi)}")
+            parts.append(f"{name} is between {fmt.format(lo)} and {fmt.format(hi)}")
         else:
-            parts.append(f"{name} {how} {fmt.format(lo if how == 'at least' else hi)}")
+            parts.append(f"{name} is {how} {fmt.format(lo if how == 'at least' else hi)}")
     return " and ".join(parts) if parts else "anywhere in the ranges tried"
 
 
@@ -408,8 +412,8 @@ def cases(points: pd.DataFrame, outcome: str, case: str) -> np.ndarray:
 
 
 def sentence(case: str, box: Box, x: pd.DataFrame, k: int = 1) -> str:
-    """A box as a strategist's sentence: ``micro wins at 97% of the points where overhead at
-    most $120 per relationship per period``, or ``... at 96% of all points`` for a box with no
+    """A box as a strategist's sentence: ``micro wins at 97% of the points where overhead is
+    at most $120 per relationship per period``, or ``... at 96% of all points`` for a box with no
     restriction."""
     where = describe_box(box, x)
     rest = " outside the boxes above" if k > 1 else ""
@@ -517,7 +521,7 @@ def phase_diagram(
 
     from simulation.plots import STRATEGY_COLORS, plain_log_axis
 
-    spec = {column_name_of(k): v for k, v in man["sweep"]["factors"].items()}
+    spec = {column_name(k): v for k, v in man["sweep"]["factors"].items()}
     continuous = [c for c in factors if spec[c]["values"] is None]
     rank = drivers(pts, factors, "d_sales")
     cx, cy = [c for c in rank["factor"] if c in continuous][:2]
@@ -609,13 +613,6 @@ def phase_diagram(
     )
     save_figure(fig, out, "phase_diagram")
     return [cx, cy]
-
-
-def column_name_of(key: str) -> str:
-    """The table column of a scenario key (``section.key`` -> ``section__key``)."""
-    from simulation.sweep.spec import column_name
-
-    return column_name(key)
 
 
 def headline(numbers: dict) -> list[str]:
