@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 python3 -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
-.venv/bin/python -m pip install -q -e '.[dev,app,cluster]'
+.venv/bin/python -m pip install -q -e '.[dev,app,cluster,map]'
 # The classroom page's browser test drives Debian's Chromium (Playwright cannot download its
 # own browser here); install it when missing so the test runs instead of being skipped.
 if ! command -v chromium >/dev/null; then

@@ -120,8 +120,8 @@ def _imports(folder: Path) -> dict[str, set[str]]:
 @pytest.mark.parametrize(
     ("folders", "groups"),
     [
-        (["simulation", "configs", "experiments"], ["core", "app", "cluster"]),
-        (["tests"], ["core", "app", "cluster", "dev"]),
+        (["simulation", "configs", "experiments"], ["core", "app", "cluster", "map"]),
+        (["tests"], ["core", "app", "cluster", "map", "dev"]),
     ],
     ids=["package", "tests"],
 )

@@ -34,10 +34,11 @@ from simulation.experiment import save_figure, save_table
 from simulation.sweep.spec import column_name
 from simulation.sweep.store import read_manifest, read_table
 
-#: The message when PRIM is not installed (it is a dependency of influencer-sim).
+#: The message when PRIM is not installed (the optional extra ``map``: PRIM is GPL-3).
 PRIM_MISSING = (
     "the less_is_more experiment needs the PRIM package (Friedman & Fisher's bump hunting); "
-    "install it with: pip install 'PRIM>=1.0' (pip install influencer-sim brings it)"
+    "install it with: pip install '.[map]' from the repository, or pip install 'PRIM>=1.0' "
+    "(PRIM is GPL-3; influencer-sim is MIT, so it is an optional extra)"
 )
 if importlib.util.find_spec("prim") is None:  # fail when the sweep file is read, not after
     raise ImportError(PRIM_MISSING)
