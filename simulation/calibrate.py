@@ -47,7 +47,6 @@ import os
 import platform
 import shutil
 import time
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -56,7 +55,7 @@ import numpy as np
 import pandas as pd
 
 from .calibration import FIGURES, Target, check_figure_args, is_output, output_value
-from .config import ConfigError
+from .config import ConfigError, read_toml
 from .outputs import summary_keys
 from .writer import OutputExistsError, git_commit, replace_dir
 
@@ -123,14 +122,7 @@ class Targets:
 def load_targets(path: str | Path, quick: bool = False) -> Targets:
     """Read and check a targets file (``quick``: apply its ``[quick]`` table)."""
     path = Path(path)
-    if not path.is_file():
-        raise CalibrationError(f"{path}: no such targets file")
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as err:
-        raise CalibrationError(f"{path}: malformed TOML: {err}") from None
-    except UnicodeDecodeError:
-        raise CalibrationError(f"{path}: not a UTF-8 text file") from None
+    _, data = read_toml(path, "targets file", CalibrationError)
     return targets_from_dict(data, path, quick=quick)
 
 

@@ -32,6 +32,7 @@ __all__ = [
     "config_to_dict",
     "config_to_toml",
     "load_config",
+    "read_toml",
     "parameter_rows",
     "parse_override",
 ]
@@ -812,17 +813,27 @@ def config_from_dict(data: dict[str, Any], base_dir: str | Path = ".") -> Config
     return cfg
 
 
+def read_toml(
+    path: str | Path, what: str = "scenario file", error: type[ConfigError] = ConfigError
+) -> tuple[str, dict]:
+    """The text and the parsed table of a TOML file; a missing, malformed or non-UTF-8 file
+    raises ``error`` with one line naming the file (``what`` says which kind it should be)."""
+    path = Path(path)
+    if not path.is_file():
+        raise error(f"{path}: no such {what}")
+    try:
+        text = path.read_text(encoding="utf-8")
+        return text, tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise error(f"{path}: malformed TOML: {err}") from None
+    except UnicodeDecodeError:
+        raise error(f"{path}: not a UTF-8 text file") from None
+
+
 def load_config(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -> Config:
     """Load a scenario TOML file and apply ``section.key=value`` overrides."""
     path = Path(path)
-    if not path.is_file():
-        raise ConfigError(f"{path}: no such scenario file")
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as err:
-        raise ConfigError(f"{path}: malformed TOML: {err}") from None
-    except UnicodeDecodeError:
-        raise ConfigError(f"{path}: not a UTF-8 text file") from None
+    _, data = read_toml(path)
     for text in overrides:
         section, key, value = parse_override(text)
         data.setdefault(section, {})

@@ -64,6 +64,7 @@ from ..config import (
     apply_overrides,
     config_to_toml,
     load_config,
+    read_toml,
 )
 
 __all__ = [
@@ -500,15 +501,7 @@ def load_sweep(
     """Read and validate a sweep file; ``overrides`` are ``KEY=VALUE`` texts (``--set``);
     ``quick`` applies the file's ``[quick]`` table first (:func:`apply_quick`)."""
     path = Path(path)
-    if not path.is_file():
-        raise SweepError(f"{path}: no such sweep file")
-    try:
-        text = path.read_text(encoding="utf-8")
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as err:
-        raise SweepError(f"{path}: malformed TOML: {err}") from None
-    except UnicodeDecodeError:
-        raise SweepError(f"{path}: not a UTF-8 text file") from None
+    text, data = read_toml(path, "sweep file", SweepError)
     if quick:
         data = apply_quick(data, path)
     return sweep_from_dict(data, path=path, text=text, overrides=overrides, quick=quick)
