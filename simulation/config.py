@@ -32,9 +32,9 @@ __all__ = [
     "config_to_dict",
     "config_to_toml",
     "load_config",
-    "read_toml",
     "parameter_rows",
     "parse_override",
+    "read_toml",
 ]
 
 
