@@ -38,10 +38,11 @@ def test_unknown_scenario_is_one_line_error(capsys):
 
 
 def test_page_benchmark_measures():
-    r = measure(n_followers=1_500, steps=6, sessions=1)
+    r = measure(n_followers=1_500, steps=6)
     assert r["model_days_per_s"] > 0
     assert r["frame_ms"] > 0 and r["frame_kb"] > 1
     assert 0 < r["page_days_per_s"] < r["model_days_per_s"]
+    assert r["memory_mb_per_session"] > 0.1
 
 
 def test_a_scenario_too_small_for_the_page_is_one_line_error(capsys):

@@ -7,6 +7,8 @@ from __future__ import annotations
 import threading
 import time
 
+import pytest
+
 from simulation.app import session as session_module
 from simulation.app.model import settings_for
 from simulation.app.session import Session, describe_changes, open_sessions
@@ -162,3 +164,13 @@ def test_a_market_that_cannot_be_built_is_an_error_not_a_crash(monkeypatch):
     assert not s.playing
     assert s.step() == 0
     s.close()
+
+
+def test_frames_are_spaced_by_the_tabs_playing():
+    """All tabs' drawing together takes at most 1 / FRAME_LOAD of the cores."""
+    cores = session_module.CORES
+    one = session_module.frame_spacing(0.05, 1)
+    many = session_module.frame_spacing(0.05, 10)
+    assert one >= session_module.FRAME_SECONDS
+    assert many == pytest.approx(max(one, session_module.FRAME_LOAD * 0.05 * 10 / cores))
+    assert 10 * 0.05 / many <= cores / session_module.FRAME_LOAD + 1e-12

@@ -4,9 +4,9 @@ Measures, for one tab's market (a :class:`~simulation.app.session.Session` at 10
 followers, data collection on): how fast the market steps; what one frame costs (the
 charts' Vega-Lite specifications, the monitors and the network image, as the page makes
 them) and how many bytes it sends; the days per second a playing tab reaches, from the two
-and the loop's frame spacing; and the memory one tab's market holds after a year. The
-browser's own work is not included: ``python -m simulation.app.loadtest`` measures many
-tabs through real browsers.
+and the loop's frame spacing; and the memory one tab's market holds (Python's allocations,
+numpy's included). The browser's own work and solara's share are not included:
+``python -m simulation.app.loadtest`` measures many tabs through real browsers.
 """
 
 from __future__ import annotations
@@ -16,31 +16,18 @@ import gc
 import json
 import platform
 import time
-from pathlib import Path
+import tracemalloc
 
 from .charts import CHARTS, NetworkCanvas, chart_spec
 from .monitors import monitors
 from .session import FRAME_LOAD, FRAME_SECONDS, Session
 
-__all__ = ["main", "measure", "rss_bytes"]
+__all__ = ["main", "measure"]
 
 
-def rss_bytes() -> int:
-    """Resident memory of this process (Linux ``/proc``; 0 elsewhere)."""
-    try:
-        pages = int(Path("/proc/self/statm").read_text().split()[1])
-    except (OSError, IndexError, ValueError):
-        return 0
-    import os
-
-    return pages * os.sysconf("SC_PAGE_SIZE")
-
-
-def measure(
-    n_followers: int = 10_000, steps: int = 120, seed: int = 1, sessions: int = 3
-) -> dict[str, float]:
-    """Time one tab's market and its frames; memory of ``sessions`` tabs after ``steps``
-    days each. Figures in seconds, bytes and days per second."""
+def measure(n_followers: int = 10_000, steps: int = 120, seed: int = 1) -> dict[str, float]:
+    """Time one tab's market and its frames; the memory it holds after ``steps`` days.
+    Figures in seconds, bytes and days per second."""
     settings = {"scenario": "baseline", "seed": seed, "n_followers": n_followers}
     t0 = time.perf_counter()
     session = Session(settings)
@@ -56,27 +43,27 @@ def measure(
         session.step()
         t0 = time.perf_counter()
         series = session.series()
-        specs = [chart_spec(name, series, series, last_day=365) for name in CHARTS]
+        specs = [chart_spec(name, series, None, last_day=365) for name in CHARTS]
         figures = monitors(model)
         png = net.render()
         spent += time.perf_counter() - t0
-        sent += len(json.dumps(specs)) + len(png) * 4 // 3 + len(repr(figures))
+        # what a frame sends: the rows of this run (the specification and the previous
+        # run's rows change only on Reset), the image (base64), the monitors
+        rows = [spec["data"]["values"] for spec in specs]
+        sent += len(json.dumps(rows)) + len(png) * 4 // 3 + len(repr(figures))
     frame_time = spent / frames
     spacing = max(FRAME_SECONDS, FRAME_LOAD * frame_time)
     session.close()
     del session, model, net
     gc.collect()
-    before = rss_bytes()
-    kept = []
-    for k in range(sessions):
-        s = Session(settings | {"seed": seed + k})
-        for _ in range(steps):
-            s.step()
-        kept.append(s)
-    gc.collect()
-    per_session = (rss_bytes() - before) / sessions
-    for s in kept:
-        s.close()
+    # what one tab's market holds after `steps` days (numpy's arrays included)
+    tracemalloc.start()
+    kept = Session(settings)
+    for _ in range(steps):
+        kept.step()
+    per_session, _ = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    kept.close()
     return {
         "n_followers": n_followers,
         "steps": steps,
@@ -100,5 +87,5 @@ def main(args: argparse.Namespace | None = None) -> int:
     print(f"  one frame (charts, monitors, net)  {r['frame_ms']:>10.1f} ms")
     print(f"  one frame sent                     {r['frame_kb']:>10.0f} kB")
     print(f"  a playing tab, frames included     {r['page_days_per_s']:>10.1f} days/s")
-    print(f"  memory per tab after {r['steps']} days     {r['memory_mb_per_session']:>10.0f} MB")
+    print(f"  one tab's market after {r['steps']} days   {r['memory_mb_per_session']:>10.0f} MB")
     return 0

@@ -196,7 +196,8 @@ def chart_spec(
         "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
         "width": "container",
         "height": height,
-        "autosize": {"type": "fit-x", "contains": "padding"},
+        # resize: lay the chart out again when new data need wider axis labels
+        "autosize": {"type": "fit-x", "contains": "padding", "resize": True},
         "padding": {"left": 2, "right": 10, "top": 2, "bottom": 2},
         "title": {
             "text": _wrap(chart.title, 38),

@@ -71,11 +71,11 @@ LESSONS: tuple[Lesson, ...] = (
     Lesson(
         "The unfollow effect",
         "Influencers who look no period ahead take every deal up to the cap; 40 brands "
-        "buy; followers are twice as sensitive to ads as by default. **Notice** the "
-        "share of posts sponsored climb, mean trust fall, the magenta unfollows rise and "
-        "micro accounts lose most of their followers within the year, while their price "
-        "sinks. **Then** set *Followers' sensitivity to ads* to 0 and Reset: the same "
-        "deals, no unfollows.",
+        "buy; followers are twice as sensitive to ads as by default. **Notice** that from "
+        "the first period several times more posts are sponsored than in the baseline; "
+        "mean trust falls, the magenta unfollows rise and micro accounts lose most of "
+        "their followers within the year while their price sinks to its floor. **Then** "
+        "set *Followers' sensitivity to ads* to 0 and Reset: as many deals, no unfollows.",
         (
             Preset(
                 "unfollow",
@@ -331,6 +331,10 @@ def run_preset(
     return _outcome(model)
 
 
+def _fmt(x: float) -> str:
+    return f"{x:,.0f}" if abs(x) >= 100 else f"{x:.3g}"
+
+
 def main(argv: list[str] | None = None) -> int:
     """Print, for every preset, the figures its lesson points at, and the same after the
     change its text suggests (Markdown table)."""
@@ -351,7 +355,7 @@ def main(argv: list[str] | None = None) -> int:
         for i, name in enumerate(SHOWN[key]):
             print(
                 f"| {key if i == 0 else ''} | {change if i == 0 else ''} | {name} "
-                f"| {a[name]:,.3g} | {b[name]:,.3g} |"
+                f"| {_fmt(a[name])} | {_fmt(b[name])} |"
             )
     print(f"\n{time.perf_counter() - t0:.0f} s")
     return 0

@@ -17,6 +17,7 @@ extending the model, credits). The page reads the model and never changes the ma
 
 from __future__ import annotations
 
+import contextlib
 import html
 import os
 
@@ -51,6 +52,7 @@ from simulation.app.session import (
     open_sessions,
 )
 from simulation.app.vega import VegaChart, bundled_libraries, split_spec
+from simulation.resources import scenario_question
 from simulation.vocabulary import TIERS
 
 __all__ = ["Page"]
@@ -78,6 +80,8 @@ CSS = """
 .ism-info h3 { font-size: 16px; margin: 12px 0 4px; text-transform: uppercase;
   letter-spacing: 0.04em; color: #37474f; }
 .ism-info p, .ism-info li { font-size: 15px; margin-bottom: 6px; }
+.ism-info strong { font-weight: 700; }
+.ism-info code { font-size: 14px; }
 .ism-lesson { border-left: 3px solid #90a4ae; padding-left: 8px; margin: 8px 0 12px; }
 .ism-lesson b.ism-lesson-title { font-size: 15px; }
 .ism-grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(330px, 1fr));
@@ -95,6 +99,7 @@ CSS = """
 .ism-lever .v-input__slot { margin-bottom: 0 !important; }
 .ism-lever .v-messages { display: none; }
 .ism-note { font-size: 15px; margin: 2px 0 6px; }
+.ism-question { font-size: 14px; color: #444; margin: -4px 0 14px; font-style: italic; }
 .ism-card-title { font-size: 16px; font-weight: 700; margin-bottom: 2px; }
 .ism-caption { font-size: 14px; color: #444; margin: 2px 0; }
 .ism-network { display: block; max-width: 420px; margin: 0 auto; }
@@ -288,7 +293,14 @@ def Controls(
             values=page_scenarios() or [s["scenario"]],
             on_value=lambda name: settings.set(settings_for(name, settings.value["n_followers"])),
             dense=True,
+            style={"margin-top": "10px"},
         )
+        with contextlib.suppress(Exception):  # a scenario file without its question
+            solara.HTML(
+                tag="div",
+                unsafe_innerHTML=html.escape(scenario_question(s["scenario"])),
+                classes=["ism-question"],
+            )
         solara.InputInt(
             "Seed (run.seed)", value=int(s["seed"]), on_value=lambda v: put("seed", v), dense=True
         )
@@ -428,10 +440,12 @@ def Live(session: Session, frame: solara.Reactive[int]):
         with solara.Div(classes=["ism-grid"]):
             for name in CHARTS:
                 with solara.Div(classes=["ism-card"], attributes={"data-chart": name}):
-                    spec, rows = split_spec(
-                        chart_spec(name, series, previous_rows.get(name), last_day)
+                    old = previous_rows.get(name, [])
+                    spec, rows = split_spec(chart_spec(name, series, old, last_day))
+                    # the previous run's rows are sent once, not with every frame
+                    VegaChart.element(
+                        spec=spec, rows=rows[len(old) :], previous=old, libs=bundled_libraries()
                     )
-                    VegaChart.element(spec=spec, rows=rows, libs=bundled_libraries())
                     solara.HTML(tag="div", unsafe_innerHTML=_monitor_html(figures.get(name, [])))
             NetworkView(session, frame)
 
@@ -454,7 +468,8 @@ def InfoPanel(on_preset):
             if heading == "Things to try":
                 for lesson in LESSONS:
                     with solara.Div(classes=["ism-lesson"]):
-                        _markdown(f"**{lesson.title}.** {lesson.text}")
+                        end = "" if lesson.title.endswith(("?", "!", ".")) else "."
+                        _markdown(f"**{lesson.title}{end}** {lesson.text}")
                         with solara.Row(gap="6px", style={"flex-wrap": "wrap"}):
                             for preset in lesson.presets:
                                 solara.Button(

@@ -5,17 +5,19 @@ market at day 0) and closed when the tab's connection is closed, which stops its
 drops its model. Nothing is shared between tabs, so students on one server each have their
 own market.
 
-The loop runs in a thread of the session. It steps the market one day at a time, and calls
-``on_frame`` (the page redraws) at most every :data:`FRAME_SECONDS`, or less often when
-drawing takes long: drawing never takes more than about a quarter of the session's time,
-so many tabs on two cores all keep moving. It pauses at the stop day (``stop_day``); play
-again and it runs on past it. Nothing here imports solara: the loop is tested without a
-browser.
+The loop runs in a thread of the session. It steps the market one day at a time (at most
+one market per core at once, the others wait their turn) and calls ``on_frame`` (the page
+redraws) at most every :data:`FRAME_SECONDS`, or less often when drawing takes long or many
+tabs play: all drawing together takes at most about a quarter of the machine, so many tabs
+on two cores all keep moving and the server still answers clicks. It pauses at the stop
+day (``stop_day``); play again and it runs on past it. Nothing here imports solara: the
+loop is tested without a browser.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 import weakref
@@ -29,7 +31,9 @@ __all__ = [
     "FRAME_SECONDS",
     "Session",
     "describe_changes",
+    "frame_spacing",
     "open_sessions",
+    "playing_sessions",
 ]
 
 log = logging.getLogger(__name__)
@@ -40,8 +44,15 @@ DEFAULT_STOP_DAY = 365
 #: Shortest time between two frames while playing (seconds).
 FRAME_SECONDS = 0.4
 
-#: Frames are spaced so that drawing takes at most 1 / FRAME_LOAD of the session's time.
+#: Frames are spaced so that drawing takes at most 1 / FRAME_LOAD of the machine's cores,
+#: whatever the number of tabs playing (:func:`frame_spacing`).
 FRAME_LOAD = 4.0
+
+#: Markets stepping at the same moment, at most: one per core. The others wait their turn
+#: (a day each) instead of all contending for the interpreter, which would leave the
+#: server's event loop, and so every click, waiting behind them.
+CORES = max(1, os.cpu_count() or 1)
+_STEPPING = threading.BoundedSemaphore(CORES)
 
 #: The loop pauses when no browser has shown the tab for this long (seconds): a tab whose
 #: connection is gone (a laptop closed, a network lost) stops using the server's cores
@@ -54,6 +65,18 @@ _SESSIONS: weakref.WeakSet[Session] = weakref.WeakSet()
 def open_sessions() -> int:
     """Sessions (tabs) this server process holds open now."""
     return sum(1 for s in list(_SESSIONS) if not s.closed)
+
+
+def playing_sessions() -> int:
+    """Sessions whose loop runs now."""
+    return sum(1 for s in list(_SESSIONS) if s.playing and not s.closed)
+
+
+def frame_spacing(frame_seconds: float, playing: int) -> float:
+    """Seconds between two frames of a playing tab: at least :data:`FRAME_SECONDS`, and
+    long enough that the frames of all ``playing`` tabs, each taking ``frame_seconds`` to
+    draw, take at most ``1 / FRAME_LOAD`` of the machine's :data:`CORES`."""
+    return max(FRAME_SECONDS, FRAME_LOAD * frame_seconds * max(playing, 1) / CORES)
 
 
 def describe_changes(old: dict[str, Any], new: dict[str, Any]) -> str:
@@ -202,7 +225,7 @@ class Session:
         last_frame = last_check = seen = time.monotonic()
         spacing = FRAME_SECONDS
         while self._current(generation):
-            with self._lock:
+            with _STEPPING, self._lock:
                 if not self._current(generation):
                     break
                 day = self.step()
@@ -224,7 +247,7 @@ class Session:
                     self.note = "Paused: the tab lost its connection to the server."
                     break
             if now - last_frame >= spacing:
-                spacing = max(FRAME_SECONDS, FRAME_LOAD * self._frame())
+                spacing = frame_spacing(self._frame(), playing_sessions())
                 last_frame = time.monotonic()
             # let the other tabs' loops and the server's event loop have the interpreter
             time.sleep(self.delay if self.delay > 0 else 0.0005)

@@ -53,7 +53,10 @@ def split_spec(spec: dict) -> tuple[dict, list]:
     return {**spec, "data": {"name": "table"}}, rows
 
 
-#: The widget's Vue component.
+#: The widget's Vue component. The specification (without data) is embedded once, and again
+#: only when it changes; new rows replace the dataset "table" of the live view, so a frame
+#: sends and redraws the points only, without flicker. Vega is loaded from the server's
+#: bundled copy (solara's asset cache), so the page needs no internet.
 TEMPLATE = r"""
 <template>
   <div class="ism-vega" style="width: 100%; min-height: 40px">
@@ -61,10 +64,6 @@ TEMPLATE = r"""
   </div>
 </template>
 <script>
-// One Vega-Lite chart. The specification (without data) is embedded once, and again only
-// when it changes; new data replace the dataset "table" of the live view, so a frame sends
-// and redraws the points only, without flicker. Vega is loaded from the server's bundled
-// copy (solara's asset cache), so the page needs no internet.
 module.exports = {
   mounted() {
     this.draw();
@@ -78,6 +77,7 @@ module.exports = {
   watch: {
     spec() { this.draw(); },
     rows() { this.update(); },
+    previous() { this.update(); },
   },
   methods: {
     base() {
@@ -123,7 +123,7 @@ module.exports = {
       this.$refs.plot.appendChild(el);
       // the first drawing holds the data already, so that the layout fits them
       const spec = JSON.parse(JSON.stringify(this.spec));
-      spec.data = { name: "table", values: JSON.parse(JSON.stringify(this.rows)) };
+      spec.data = { name: "table", values: this.table() };
       const result = await embed(el, spec, { renderer: "svg", actions: false });
       if (token !== this.token) {
         result.view.finalize();
@@ -137,6 +137,9 @@ module.exports = {
       this.view = result.view;
       this.fit();
     },
+    table() {
+      return JSON.parse(JSON.stringify(this.previous.concat(this.rows)));
+    },
     fit() {
       // the chart fills its column: set its width from the element it sits in
       const width = this.$refs.plot ? this.$refs.plot.clientWidth : 0;
@@ -146,8 +149,7 @@ module.exports = {
     },
     update() {
       if (this.view) {
-        // resize(): lay the chart out again, as new data may need wider axis labels
-        this.view.data("table", JSON.parse(JSON.stringify(this.rows))).resize().runAsync();
+        this.view.data("table", this.table()).runAsync();
       }
     },
   },
@@ -157,10 +159,13 @@ module.exports = {
 
 
 class VegaChart(v.VuetifyTemplate):
-    """A Vega-Lite chart: ``spec`` (with ``"data": {"name": "table"}``), ``rows`` (the
-    data), ``libs`` (what :func:`bundled_libraries` returns)."""
+    """A Vega-Lite chart: ``spec`` (with ``"data": {"name": "table"}``), its data in two
+    parts, ``previous`` (rows that change seldom, sent only when they do) and ``rows``
+    (the rest, sent with every frame), and ``libs`` (what :func:`bundled_libraries`
+    returns)."""
 
     template = traitlets.Unicode(TEMPLATE).tag(sync=True)
     spec = traitlets.Dict().tag(sync=True)
     rows = traitlets.List().tag(sync=True)
+    previous = traitlets.List().tag(sync=True)
     libs = traitlets.Dict().tag(sync=True)
