@@ -363,3 +363,13 @@ def test_the_unfollow_preset_shows_the_unfollow_effect():
         runs.append(float(np.sum(model.datacollector.model_vars["unfollows"])))
     assert runs[0] > 0
     assert runs[1] == 0
+
+
+def test_the_panels_markdown_becomes_safe_html():
+    from simulation.app.lessons import to_html
+
+    html = to_html("**Notice** the *cap* (`sponsored_cap`) at $200 <b>\n\n- one\n- two & three")
+    assert html == (
+        "<p><strong>Notice</strong> the <em>cap</em> (<code>sponsored_cap</code>) at $200 "
+        "&lt;b&gt;</p><ul><li>one</li><li>two &amp; three</li></ul>"
+    )

@@ -6,7 +6,7 @@ charts' Vega-Lite specifications, the monitors and the network image, as the pag
 them) and how many bytes it sends; the days per second a playing tab reaches, from the two
 and the loop's frame spacing; and the memory one tab's market holds (Python's allocations,
 numpy's included). The browser's own work and solara's share are not included:
-``python -m simulation.app.loadtest`` measures many tabs through real browsers.
+``python scripts/app_browser.py load`` measures many tabs through real browsers.
 """
 
 from __future__ import annotations

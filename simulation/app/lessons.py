@@ -14,6 +14,8 @@ seed, for the teacher, not evidence (``docs/RESULTS.md`` has the replicated expe
 from __future__ import annotations
 
 import argparse
+import html
+import re
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,7 +24,16 @@ import numpy as np
 
 from .model import DEFAULT_FOLLOWERS, LEVERS, ClassroomModel, settings_for
 
-__all__ = ["INFO", "LESSONS", "PRESETS", "Lesson", "Preset", "main", "preset_settings"]
+__all__ = [
+    "INFO",
+    "LESSONS",
+    "PRESETS",
+    "Lesson",
+    "Preset",
+    "main",
+    "preset_settings",
+    "to_html",
+]
 
 
 @dataclass(frozen=True)
@@ -251,6 +262,29 @@ INFO: tuple[tuple[str, str], ...] = (
         "fitted to what: `docs/CALIBRATION.md`, `docs/RESULTS.md`.",
     ),
 )
+
+
+def _inline(text: str) -> str:
+    text = html.escape(text, quote=False)
+    text = re.sub(r"`([^`]+)`", r"<code>\1</code>", text)
+    text = re.sub(r"\*\*([^*]+)\*\*", r"<strong>\1</strong>", text)
+    return re.sub(r"\*([^*]+)\*", r"<em>\1</em>", text)
+
+
+def to_html(text: str) -> str:
+    """The panel's Markdown as HTML: paragraphs (blank lines), lists (``- `` lines),
+    ``**bold**``, ``*italic*`` and ```code```, all the panel uses; everything else is
+    escaped. (Solara's Markdown reads "$200 ... $50" as mathematics and fetches a renderer
+    for it from the internet.)"""
+    out = []
+    for block in text.split("\n\n"):
+        lines = [line for line in block.splitlines() if line.strip()]
+        if lines and all(line.startswith("- ") for line in lines):
+            items = "".join(f"<li>{_inline(line[2:])}</li>" for line in lines)
+            out.append(f"<ul>{items}</ul>")
+        elif lines:
+            out.append(f"<p>{_inline(' '.join(lines))}</p>")
+    return "".join(out)
 
 
 # -- what each preset shows (python -m simulation.app.lessons) ----------------------------

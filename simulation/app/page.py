@@ -17,11 +17,9 @@ extending the model, credits). The page reads the model and never changes the ma
 
 from __future__ import annotations
 
-import contextlib
 import html
 import os
 
-import markdown
 import solara
 import solara.server.settings
 from matplotlib.colors import to_hex
@@ -35,13 +33,14 @@ from simulation.app.charts import (
     chart_rows,
     chart_spec,
 )
-from simulation.app.lessons import INFO, LESSONS, preset_settings
+from simulation.app.lessons import INFO, LESSONS, preset_settings, to_html
 from simulation.app.model import (
     DEFAULT_FOLLOWERS,
     FOLLOWERS,
     LEVERS,
     Lever,
     page_scenarios,
+    scenario_config,
     settings_for,
 )
 from simulation.app.monitors import Monitor, monitors, scale_note
@@ -52,6 +51,7 @@ from simulation.app.session import (
     open_sessions,
 )
 from simulation.app.vega import VegaChart, bundled_libraries, split_spec
+from simulation.config import ConfigError
 from simulation.resources import scenario_question
 from simulation.vocabulary import TIERS
 
@@ -83,7 +83,6 @@ CSS = """
 .ism-info strong { font-weight: 700; }
 .ism-info code { font-size: 14px; }
 .ism-lesson { border-left: 3px solid #90a4ae; padding-left: 8px; margin: 8px 0 12px; }
-.ism-lesson b.ism-lesson-title { font-size: 15px; }
 .ism-grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(330px, 1fr));
   gap: 8px; }
 .ism-card { border: 1px solid #e0e0e0; border-radius: 6px; padding: 6px 8px 4px;
@@ -295,24 +294,23 @@ def Controls(
             dense=True,
             style={"margin-top": "10px"},
         )
-        with contextlib.suppress(Exception):  # a scenario file without its question
-            solara.HTML(
-                tag="div",
-                unsafe_innerHTML=html.escape(scenario_question(s["scenario"])),
-                classes=["ism-question"],
-            )
+        try:
+            question = scenario_question(s["scenario"])
+        except (ConfigError, OSError):  # the scenario file is gone since the page opened
+            question = ""
+        solara.HTML(tag="div", unsafe_innerHTML=html.escape(question), classes=["ism-question"])
         solara.InputInt(
             "Seed (run.seed)", value=int(s["seed"]), on_value=lambda v: put("seed", v), dense=True
         )
-        pop = session.read(lambda m: m.cfg.population.people) or 0
         LeverControl(FOLLOWERS, s["n_followers"], lambda v: put("n_followers", v))
-        if pop:
-            solara.HTML(
-                tag="div",
-                unsafe_innerHTML=f"each stands for {pop / s['n_followers']:,.0f} of "
-                f"{pop:,} people (population.people)",
-                classes=["ism-lever-key"],
-            )
+        # the page raises the scenario's people to the simulated followers if fewer
+        people = max(scenario_config(s["scenario"]).population.people, s["n_followers"])
+        solara.HTML(
+            tag="div",
+            unsafe_innerHTML=f"each stands for {people / s['n_followers']:,.0f} of "
+            f"{people:,} people (population.people)",
+            classes=["ism-lever-key"],
+        )
         groups = (
             (
                 "Brands",
@@ -454,9 +452,8 @@ def Live(session: Session, frame: solara.Reactive[int]):
 
 
 def _markdown(text: str):
-    """The panel's own Markdown as HTML (not ``solara.Markdown``, which reads "$200 ...
-    $50" as mathematics and fetches KaTeX from the internet)."""
-    return solara.HTML(tag="div", unsafe_innerHTML=markdown.markdown(text))
+    """The panel's own Markdown, as HTML (:func:`~simulation.app.lessons.to_html`)."""
+    return solara.HTML(tag="div", unsafe_innerHTML=to_html(text))
 
 
 @solara.component
