@@ -206,12 +206,14 @@ CHARTS: dict[str, Chart] = {
             Series("mean_fatigue", "ad fatigue", EVENT_COLORS["fatigue"]),
         ),
         smooth=7,
+        page=True,
     ),
     "trust": Chart(
         "Mean trust on follow edges, relative to each follower's baseline",
         "relative trust r, {unit}",
         (Series("mean_trust", "mean trust", EVENT_COLORS["trust"]),),
         zero=False,
+        page=True,
     ),
     "sales_by_strategy": Chart(
         "Sales value per dollar by brand strategy (cumulative)",

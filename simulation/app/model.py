@@ -1,16 +1,20 @@
 """The page's model: the market with the classroom's levers as keyword arguments.
 
-Mesa's SolaraViz re-creates the model on reset as ``ClassroomModel(**slider_values)``, so the
-levers are keyword arguments here, mapped to config keys (:data:`LEVERS`) and applied with
-:func:`~simulation.config.apply_overrides`; the market itself is :class:`MarketModel`,
-unchanged. :class:`NetworkSample` is the bounded view of the graph that the page draws.
+The page builds ``ClassroomModel(scenario=..., seed=..., n_followers=..., **levers)``; each
+lever is mapped to a config key (:data:`LEVERS`) and applied with
+:func:`~simulation.config.apply_overrides`, so the market itself is :class:`MarketModel`,
+unchanged. A lever's unit and meaning are those of its config key (``simulation/config.py``,
+the parameter table of ``docs/CONFIG.md``). :class:`NetworkSample` is the bounded view of the
+graph that the page draws.
 
 Nothing here imports solara, so the wiring is testable without the web extra.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -18,66 +22,203 @@ import numpy as np
 
 from .. import mechanisms as mech
 from .. import resources
-from ..config import Config, ConfigError, apply_overrides, config_to_dict, load_config
+from ..config import SECTIONS, Config, ConfigError, apply_overrides, config_to_dict, load_config
 from ..model import MarketModel
 
 __all__ = [
     "DEFAULT_FOLLOWERS",
+    "FOLLOWERS",
     "LEVERS",
-    "RENDER_INTERVAL",
+    "MIN_FOLLOWERS",
     "SAMPLE_FOLLOWERS",
     "ClassroomModel",
     "Lever",
     "NetworkSample",
     "lever_overrides",
     "lever_values",
+    "page_scenarios",
+    "parameter",
     "scenario_config",
     "scenario_names",
+    "settings_for",
 ]
 
 #: Followers simulated on the page unless the teacher moves the slider: large enough for
 #: the figures to mean something, small enough to run at classroom speed.
 DEFAULT_FOLLOWERS = 10_000
 
-#: Days simulated between two redraws while the page plays (Mesa's "Render Interval"
-#: slider starts here). A frame costs about as much as ten days of the market at 10,000
-#: followers, so redrawing every few days keeps the market moving at classroom speed.
-RENDER_INTERVAL = 3
+#: The fewest simulated followers the page's slider offers; scenarios with fewer (a
+#: 50-follower cascade, the test market) are not offered on the page.
+MIN_FOLLOWERS = 1_000
 
 #: Most followers the network view draws (all influencers are always drawn).
 SAMPLE_FOLLOWERS = 300
 
 
+@cache
+def parameter(key: str) -> dict[str, Any]:
+    """The declaration of config key ``section.name``: its ``unit``, ``doc`` (meaning),
+    ``lo`` and ``hi`` (allowed range) and ``default``, as ``simulation/config.py`` declares
+    them (the parameter table of ``docs/CONFIG.md``)."""
+    section, name = key.split(".")
+    for f in dataclasses.fields(SECTIONS[section]):
+        if f.name == name:
+            return {**f.metadata, "default": f.default}
+    raise KeyError(key)
+
+
 @dataclass(frozen=True)
 class Lever:
-    """One slider of the page: its keyword, the config key it sets, its label and range."""
+    """One slider of the page.
+
+    Attributes:
+        name: the keyword of :class:`ClassroomModel`.
+        key: the config key it sets.
+        label: what the page calls it.
+        kind: ``"int"`` or ``"float"``.
+        lo, hi, step: the slider's range (a scenario value outside it widens it).
+        what: the unit the page shows when the parameter table gives none (a count or a
+            share of something); a key with a unit in the table always shows that unit.
+    """
 
     name: str
     key: str
     label: str
-    kind: str  # "int", "float" or "switch" (0 or 1)
-    lo: float = 0
-    hi: float = 1
-    step: float = 1
+    kind: str
+    lo: float
+    hi: float
+    step: float
+    what: str = ""
+
+    @property
+    def unit(self) -> str:
+        """The unit of the config key in the parameter table, else :attr:`what`."""
+        return parameter(self.key)["unit"] or self.what
+
+    @property
+    def meaning(self) -> str:
+        """The config key's meaning, from the parameter table."""
+        return parameter(self.key)["doc"]
+
+    def clean(self, value: Any) -> int | float:
+        """A slider value as the config key takes it: a whole number for an integer lever,
+        a float rounded to the slider's step otherwise (no 0.30000000000000004)."""
+        if self.kind == "int":
+            return round(float(value))
+        decimals = max(0, -int(np.floor(np.log10(self.step)))) + 2 if self.step < 1 else 2
+        return round(float(value), decimals)
+
+    def text(self, value: Any) -> str:
+        """The value with its unit, as the slider shows it (``20 brands``, ``0.40 share of
+        brands``, ``50 $/relationship/period``)."""
+        v = self.clean(value)
+        if self.kind == "int":
+            number = f"{v:,}"
+        elif self.step < 0.1:
+            number = f"{v:.2f}"
+        elif self.step < 1:
+            number = f"{v:.1f}"
+        else:
+            number = f"{v:,.0f}"
+        if self.unit == "day":
+            return f"day {number}"
+        return f"{number} {self.unit}".strip()
 
 
 #: The classroom's levers, in the order the page shows them.
 LEVERS: tuple[Lever, ...] = (
-    Lever("n_brands", "brands.n_brands", "Brands", "int", 0, 40, 1),
-    Lever("share_micro", "brands.share_micro", "Micro buyers", "float", 0, 1, 0.05),
-    Lever("share_celebrity", "brands.share_celebrity", "Celebrity buyers", "float", 0, 1, 0.05),
-    Lever("sponsored_cap", "influencers.sponsored_cap", "Ads per week cap", "int", 0, 7, 1),
-    Lever("sensitivity", "population.sensitivity_mean", "Ad sensitivity", "float", 0, 3, 0.1),
+    Lever("n_brands", "brands.n_brands", "Brands", "int", 0, 100, 1, "brands"),
+    Lever(
+        "share_micro",
+        "brands.share_micro",
+        "Brands buying micro accounts only",
+        "float",
+        0,
+        1,
+        0.05,
+        "share of brands",
+    ),
+    Lever(
+        "share_celebrity",
+        "brands.share_celebrity",
+        "Brands buying celebrities only",
+        "float",
+        0,
+        1,
+        0.05,
+        "share of brands",
+    ),
+    Lever("hurdle", "brands.hurdle", "Brands' hurdle (sales per $)", "float", 0, 2, 0.1),
     Lever(
         "relationship_cost",
         "brands.relationship_cost",
-        "Overhead $/deal",
+        "Overhead of a relationship",
         "float",
         0,
         200,
         10,
     ),
-    Lever("platform", "brands.platform_share", "Matching platform on", "switch"),
+    Lever(
+        "platform_share",
+        "brands.platform_share",
+        "Brands on the matching platform",
+        "float",
+        0,
+        1,
+        0.1,
+        "share of brands",
+    ),
+    Lever(
+        "sponsored_cap",
+        "influencers.sponsored_cap",
+        "Cap on sponsored posts",
+        "int",
+        0,
+        30,
+        1,
+    ),
+    Lever("lookahead", "influencers.lookahead", "Influencers' foresight", "float", 0, 24, 1),
+    Lever(
+        "sensitivity",
+        "population.sensitivity_mean",
+        "Followers' sensitivity to ads",
+        "float",
+        0,
+        4,
+        0.1,
+        "x trust erosion",
+    ),
+    Lever(
+        "brand_demotion",
+        "algorithm.brand_demotion",
+        "Feed demotes brands' own posts by",
+        "float",
+        0,
+        1,
+        0.1,
+        "share of their reach",
+    ),
+    Lever(
+        "change_step",
+        "algorithm.change_step",
+        "Demotion starts on day",
+        "int",
+        0,
+        730,
+        5,
+        "day",
+    ),
+)
+
+#: The population slider (``population.n_followers``).
+FOLLOWERS = Lever(
+    "n_followers",
+    "population.n_followers",
+    "Simulated followers",
+    "int",
+    MIN_FOLLOWERS,
+    50_000,
+    1_000,
 )
 
 
@@ -96,61 +237,70 @@ def scenario_config(name: str, folder: str | Path | None = None) -> Config:
     return load_config(path) if path.is_file() else Config()
 
 
+def page_scenarios(folder: str | Path | None = None) -> list[str]:
+    """The scenarios the page offers: those that simulate at least :data:`MIN_FOLLOWERS`
+    followers (a 50-follower cascade or the tests' tiny market would not fit the slider)."""
+    out = []
+    for name in scenario_names(folder):
+        try:
+            cfg = scenario_config(name, folder)
+        except ConfigError:
+            continue
+        if cfg.population.n_followers >= MIN_FOLLOWERS:
+            out.append(name)
+    return out
+
+
 def lever_values(cfg: Config) -> dict[str, Any]:
-    """The value of every lever in a config (what an untouched slider stands for)."""
+    """The value of every lever in a config."""
     data = config_to_dict(cfg)
     out = {}
     for lever in LEVERS:
         section, key = lever.key.split(".")
-        value = data[section][key]
-        out[lever.name] = bool(value >= 0.5) if lever.kind == "switch" else value
+        out[lever.name] = lever.clean(data[section][key])
     return out
 
 
+def settings_for(scenario: str, n_followers: int = DEFAULT_FOLLOWERS) -> dict[str, Any]:
+    """What the page's controls show when ``scenario`` is picked: the scenario, its seed,
+    its population up to ``n_followers`` (the page keeps the population it simulates: a
+    scenario's 100,000 followers would be slow in a classroom), and every lever at its
+    value."""
+    cfg = scenario_config(scenario)
+    return {
+        "scenario": scenario,
+        "seed": cfg.run.seed,
+        "n_followers": min(cfg.population.n_followers, int(n_followers)),
+        **lever_values(cfg),
+    }
+
+
 def lever_overrides(
-    base: Config,
-    n_followers: int,
-    levers: dict[str, Any],
-    start: dict[str, Any] | None = None,
+    base: Config, n_followers: int, levers: dict[str, Any]
 ) -> tuple[dict[str, Any], list[str]]:
     """Config overrides for the page's levers, adjusted to stay valid.
 
     Args:
         base: the chosen scenario.
-        n_followers: simulated followers (at least one). While the
-            slider is at its start position, the scenario's own population is used if it is
-            smaller (a 50-follower cascade stays 50 followers).
-        levers: values by lever name; ``None`` keeps the scenario's value.
-        start: lever values the page started with; a lever still there keeps the scenario's
-            value (see :class:`ClassroomModel`).
+        n_followers: simulated followers (at least one); the represented population
+            (``population.people``) is raised to it if smaller.
+        levers: values by lever name; ``None`` or a missing name keeps the scenario's value.
 
     Returns:
         ``({"section.key": value}, notes)``: the overrides and, for each adjustment made
-        (celebrity share cut so the shares add up to 1, a combination
-        the scenario cannot take), a note for the page.
+        (celebrity share cut so the shares add up to 1, a combination the scenario cannot
+        take), a note for the page.
     """
-    start = start or {}
     notes: list[str] = []
-    size: dict[str, Any] = {}
-    if start.get("n_followers") == n_followers:
-        # untouched: the scenario's own population, but no more than the page's default
-        n_followers = min(base.population.n_followers, int(n_followers))
     n = max(int(n_followers), 1)
-    size["population.n_followers"] = n
+    size: dict[str, Any] = {"population.n_followers": n}
     if base.population.people < n:
         size["population.people"] = n
     values = dict(size)
     for lever in LEVERS:
         value = levers.get(lever.name)
-        if value is None or (lever.name in start and value == start[lever.name]):
-            continue
-        if lever.kind == "switch":
-            value = 1.0 if value else 0.0
-        elif lever.kind == "int":
-            value = int(value)
-        else:
-            value = float(value)
-        values[lever.key] = value
+        if value is not None:
+            values[lever.key] = lever.clean(value)
     micro = values.get("brands.share_micro", base.brands.share_micro)
     celeb = values.get("brands.share_celebrity", base.brands.share_celebrity)
     if micro + celeb > 1 + 1e-12:
@@ -173,13 +323,10 @@ class ClassroomModel(MarketModel):
         scenario: name of a file in ``configs/`` (without ``.toml``).
         seed: seed of the run (text from the page is accepted; blank keeps the scenario's).
         n_followers: simulated followers (``population.n_followers``).
-        n_brands, share_micro, share_celebrity, sponsored_cap, sensitivity,
-            relationship_cost, platform: the levers (:data:`LEVERS` gives the config key of
-            each); ``None`` keeps the scenario's value.
-        start: the slider positions the page started with. A lever still at its start
-            position keeps the chosen scenario's own value, so choosing a scenario on the
-            page runs that scenario; a moved lever overrides it. Without ``start`` every
-            lever given is applied.
+        n_brands, share_micro, share_celebrity, hurdle, relationship_cost, platform_share,
+            sponsored_cap, lookahead, sensitivity, brand_demotion, change_step: the levers
+            (:data:`LEVERS` gives the config key of each); ``None`` keeps the scenario's
+            value.
         sample_size: most followers in the network view.
 
     Attributes:
@@ -197,25 +344,32 @@ class ClassroomModel(MarketModel):
         n_brands: int | None = None,
         share_micro: float | None = None,
         share_celebrity: float | None = None,
-        sponsored_cap: int | None = None,
-        sensitivity: float | None = None,
+        hurdle: float | None = None,
         relationship_cost: float | None = None,
-        platform: bool | None = None,
-        start: dict[str, Any] | None = None,
+        platform_share: float | None = None,
+        sponsored_cap: int | None = None,
+        lookahead: float | None = None,
+        sensitivity: float | None = None,
+        brand_demotion: float | None = None,
+        change_step: int | None = None,
         sample_size: int = SAMPLE_FOLLOWERS,
     ):
         levers = {
             "n_brands": n_brands,
             "share_micro": share_micro,
             "share_celebrity": share_celebrity,
-            "sponsored_cap": sponsored_cap,
-            "sensitivity": sensitivity,
+            "hurdle": hurdle,
             "relationship_cost": relationship_cost,
-            "platform": platform,
+            "platform_share": platform_share,
+            "sponsored_cap": sponsored_cap,
+            "lookahead": lookahead,
+            "sensitivity": sensitivity,
+            "brand_demotion": brand_demotion,
+            "change_step": change_step,
         }
         base = scenario_config(scenario)
         self.scenario = scenario
-        self.overrides, self.notes = lever_overrides(base, n_followers, levers, start)
+        self.overrides, self.notes = lever_overrides(base, n_followers, levers)
         cfg = apply_overrides(base, self.overrides)
         seed_value = _parse_seed(seed)
         if seed is not None and seed_value is None:
