@@ -9,6 +9,7 @@ global state behind.
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -166,7 +167,7 @@ def _strategies(pattern: str) -> tuple[Series, ...]:
 CHARTS: dict[str, Chart] = {
     "engagement_by_tier": Chart(
         "Engagement rate by tier",
-        "{unit}",
+        "{unit}; log scale, 0.01 = 1%",
         _tiers("engagement_rate_{}"),
         log=True,
         smooth=7,
@@ -174,7 +175,7 @@ CHARTS: dict[str, Chart] = {
     ),
     "prices_by_tier": Chart(
         "Mean price of a sponsored post by tier",
-        "{unit}",
+        "{unit}; log scale",
         _tiers("price_{}"),
         log=True,
         page=True,
@@ -199,10 +200,10 @@ CHARTS: dict[str, Chart] = {
     ),
     "sponsored_share": Chart(
         "Commercial content and ad fatigue",
-        "share; fatigue level in [0, 1]",
+        "share (0.05 = 5%); fatigue level in [0, 1]",
         (
             Series("sponsored_share", "sponsored posts", _DARK),
-            Series("commercial_share", "commercial share s", _LIGHT),
+            Series("commercial_share", "accounts' recent sponsored share", _LIGHT),
             Series("mean_fatigue", "ad fatigue", EVENT_COLORS["fatigue"]),
         ),
         smooth=7,
@@ -287,7 +288,8 @@ def plot_run(ts: pd.DataFrame, out: str | Path) -> list[Path]:
             ax.set_ylim(min(0.0, ax.get_ylim()[0]) if low < 0 else 0.0, top if top > 0 else 1.0)
         ax.set_title(tex_safe(chart.full_title), fontsize=11)
         ax.set_xlabel("day")
-        ax.set_ylabel(tex_safe(chart.axis_label))
+        # long labels wrap, so they fit the axis height
+        ax.set_ylabel("\n".join(textwrap.wrap(tex_safe(chart.axis_label), 44)))
         if drawn and len(chart.series) > 1:  # one line: the title names it
             ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
         if not drawn:
