@@ -67,8 +67,8 @@ CSS = """
 .ism-day { font-size: 28px; font-weight: 700; font-variant-numeric: tabular-nums;
   white-space: nowrap; min-width: 150px; }
 .ism-day small { font-size: 15px; font-weight: 400; opacity: 0.8; }
-.ism-status { font-size: 15px; color: #ffe082; overflow: hidden; text-overflow: ellipsis;
-  white-space: nowrap; flex: 1 1 auto; min-width: 0; }
+.ism-status { font-size: 15px; color: #ffe082; overflow: hidden; line-height: 1.2;
+  max-height: 2.4em; white-space: normal; flex: 1 1 auto; min-width: 0; }
 .ism-body { display: grid; grid-template-columns: 290px minmax(0, 1fr) auto;
   height: calc(100vh - 60px); }
 .ism-controls { overflow-y: auto; padding: 8px 12px; background: #f7f7f7;

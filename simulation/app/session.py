@@ -231,10 +231,7 @@ class Session:
                 day = self.step()
                 if stop_at is not None and day >= stop_at:
                     self.playing = False
-                    self.note = (
-                        f"Paused at day {day}, the stop day. ▶ runs on past it; "
-                        "Reset starts a new market."
-                    )
+                    self.note = f"Paused at the stop day ({day}): ▶ runs on, Reset starts anew."
             if self.error or not self.playing:
                 break
             now = time.monotonic()
