@@ -713,11 +713,7 @@ def _summarise(targets, fit, theta, means, fitted, defaults, check_runs) -> dict
 def _fmt(x: float) -> str:
     if x is None or not np.isfinite(x):
         return "-"
-    if abs(x) >= 100:
-        return f"{x:,.0f}"
-    if abs(x) >= 1:
-        return f"{x:.3g}"
-    return f"{x:.3g}"
+    return f"{x:,.0f}" if abs(x) >= 100 else f"{x:.3g}"
 
 
 def _write(out: Path, targets, result, theta, means, fit, check_runs) -> None:

@@ -55,27 +55,24 @@ def package_versions() -> dict[str, str]:
 
 def git_commit(path: Path | None = None) -> str | None:
     """The commit of the source tree, where there is one (None otherwise)."""
-    here = Path(path or Path(__file__).parent)
-    try:
-        out = subprocess.run(
-            ["git", "-C", str(here), "rev-parse", "HEAD"],
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=False,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return out.stdout.strip() or None if out.returncode == 0 else None
+    out = _git(path, "rev-parse", "HEAD")
+    return out.stdout.strip() or None if out is not None else None
 
 
 def git_dirty(path: Path | None = None) -> bool | None:
     """Whether the source tree has uncommitted changes to tracked files (None without git):
     with changes, the commit alone does not rebuild what ran."""
+    out = _git(path, "status", "--porcelain", "--untracked-files=no")
+    return bool(out.stdout.strip()) if out is not None else None
+
+
+def _git(path: Path | None, *args: str) -> subprocess.CompletedProcess | None:
+    """``git -C PATH ARGS`` in the source tree (default: this package's folder); None when
+    git is missing, fails or the folder is not a checkout."""
     here = Path(path or Path(__file__).parent)
     try:
         out = subprocess.run(
-            ["git", "-C", str(here), "status", "--porcelain", "--untracked-files=no"],
+            ["git", "-C", str(here), *args],
             capture_output=True,
             text=True,
             timeout=10,
@@ -83,7 +80,7 @@ def git_dirty(path: Path | None = None) -> bool | None:
         )
     except (OSError, subprocess.SubprocessError):
         return None
-    return bool(out.stdout.strip()) if out.returncode == 0 else None
+    return out if out.returncode == 0 else None
 
 
 def atomic_write_text(path: Path, text: str) -> None:
