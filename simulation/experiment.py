@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .resources import experiment_dir, experiments_dir
+from .resources import experiment_dir, sweep_names
 from .writer import OutputExistsError, atomic_write_text
 
 __all__ = [
@@ -49,8 +49,7 @@ class ExperimentError(ValueError):
 
 def experiment_names() -> list[str]:
     """The shipped experiments: folders of ``experiments/`` that hold a ``sweep.toml``."""
-    root = experiments_dir()
-    return sorted(p.name for p in root.iterdir() if (p / "sweep.toml").is_file())
+    return sweep_names()
 
 
 def sweep_files(name: str) -> list[Path]:

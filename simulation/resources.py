@@ -55,17 +55,23 @@ def scenario_path(name_or_path: str | Path) -> Path:
     comes first (``"baseline"`` finds ``./baseline.toml`` before the shipped one). Anything
     else raises :class:`~simulation.config.ConfigError` naming the shipped scenarios.
     """
+    return _find(name_or_path, "configs", scenario_names(), "scenario", lambda n: f"{n}.toml")
+
+
+def _find(name_or_path, folder: str, shipped: list[str], kind: str, file_of) -> Path:
+    """An existing file as given (``NAME`` also finds ``./NAME.toml``), else the shipped file
+    ``file_of(NAME)`` of ``folder`` when ``NAME`` (bare or under ``folder/``) is shipped."""
     path = Path(name_or_path)
     if path.is_file():
         return path
     if path.suffix != ".toml" and path.with_name(path.name + ".toml").is_file():
         return path.with_name(path.name + ".toml")  # "baseline" finds ./baseline.toml first
     stem = path.name[:-5] if path.name.endswith(".toml") else path.name
-    if path.parent in (Path("."), Path("configs")) and stem in scenario_names():
-        return configs_dir() / f"{stem}.toml"
+    if path.parent in (Path("."), Path(folder)) and stem in shipped:
+        root = configs_dir() if folder == "configs" else experiments_dir()
+        return root / file_of(stem)
     raise ConfigError(
-        f"{name_or_path}: no such scenario file or shipped scenario; "
-        f"shipped: {', '.join(scenario_names())}"
+        f"{name_or_path}: no such {kind} file or shipped {kind}; shipped: {', '.join(shipped)}"
     )
 
 
@@ -94,14 +100,4 @@ def sweep_path(name_or_path: str | Path) -> Path:
     when no such file exists where the command runs. Anything else raises
     :class:`~simulation.config.ConfigError` naming the shipped sweeps.
     """
-    path = Path(name_or_path)
-    if path.is_file():
-        return path
-    if path.suffix != ".toml" and path.with_name(path.name + ".toml").is_file():
-        return path.with_name(path.name + ".toml")  # "saturation" finds ./saturation.toml first
-    stem = path.name[:-5] if path.name.endswith(".toml") else path.name
-    if path.parent in (Path("."), Path("experiments")) and stem in sweep_names():
-        return experiments_dir() / stem / "sweep.toml"
-    raise ConfigError(
-        f"{name_or_path}: no such sweep file or shipped sweep; shipped: {', '.join(sweep_names())}"
-    )
+    return _find(name_or_path, "experiments", sweep_names(), "sweep", lambda n: f"{n}/sweep.toml")
