@@ -386,12 +386,11 @@ class Brand(mesa.Agent):
     def plan(self) -> None:
         """Start of a period: learn, set channel budgets, buy own-post promotion, estimate the
         candidates' sales."""
-        model, st, cfg = self.model, self.model.state, self.model.cfg
-        br = cfg.brands
+        model, st = self.model, self.model.state
         b = self.index
-        if model.day > 0:
+        if model.day > 0 and st.learns[b]:
             self.learn()
-        self.budget = st.shares[b] * br.budget
+        self.budget = st.shares[b] * st.budget[b]
         self.budgeted += self.budget
         self.committed[:] = 0.0
         self.pooled = False

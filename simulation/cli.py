@@ -100,7 +100,41 @@ def run_report(s: dict) -> str:
         f"follower retention {ratio(s['follower_retention'])}; people who unfollowed someone "
         f"{s['unfollowed_share']:.1%}",
     ]
+    lines += our_brand_report(s["our_brand"])
     return "\n".join(lines)
+
+
+def our_brand_report(o: dict) -> list[str]:
+    """Our brand's lines (none without an ``[our_brand]``): its budget, customers and returns
+    beside its peers', the market's brands of its strategy."""
+    if o["budget"] is None:
+        return []
+
+    def money(x):
+        return f"${x:,.0f}"
+
+    def ratio(x):
+        return "-" if x is None else f"{x:.2f}"
+
+    used = o["budget_used_share"]
+    return [
+        f"our brand: spent {money(o['budget_used'])} of {money(o['budget'])} budgeted"
+        + (f" ({used:.0%})" if used is not None else "")
+        + f"; {o['deals']:,.0f} sponsored posts in {o['relationships']:,.0f} relationship-periods"
+        f"; {o['customers']:,.0f} customers won",
+        f"our brand: sales per $ {ratio(o['sales_per_dollar'])} (peers "
+        f"{ratio(o['peers_sales_per_dollar'])}); earned media value per $ of influencer spend "
+        f"{ratio(o['return_per_dollar'])} (peers {ratio(o['peers_return_per_dollar'])}); peers "
+        "are the market's brands of its strategy",
+        *(
+            [
+                "note: our brand bought no influencer post (none was expected to clear "
+                "brands.hurdle); its sales per $ are from its own posts alone"
+            ]
+            if not o["deals"]
+            else []
+        ),
+    ]
 
 
 def cmd_scenarios(args: argparse.Namespace) -> int:

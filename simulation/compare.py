@@ -113,6 +113,24 @@ HEADLINE: tuple[tuple[str, str, str], ...] = (
     ("customers", "customers won, all brands", "people"),
 )
 
+#: Our brand's outcomes, reported when a scenario has one (``[our_brand]``), after the market's.
+OUR_BRAND_HEADLINE: tuple[tuple[str, str, str], ...] = (
+    ("our_brand.sales_per_dollar", "our brand: sales per $ spent", "$ of sales per $ it spent"),
+    (
+        "our_brand.peers_sales_per_dollar",
+        "its peers (the market's brands of its strategy): sales per $ spent",
+        "$ of sales per $ they spent",
+    ),
+    (
+        "our_brand.return_per_dollar",
+        "our brand: earned media value per $ on influencers",
+        "$ of attention, priced as paid media, per $",
+    ),
+    ("our_brand.customers", "our brand: customers won", "people"),
+    ("our_brand.budget_used_share", "our brand: share of its budget used", "% of its budget"),
+    ("our_brand.deals", "our brand: sponsored posts bought", "posts"),
+)
+
 #: How a declared unit is written: money, a plain number, a percentage (differences in
 #: percentage points), per 100 (engagement rates), or a count of people.
 _KIND = {
@@ -123,6 +141,7 @@ _KIND = {
     "[0, 1]": "number",
     "ratio": "number",
     "people": "people",
+    "posts": "people",
 }
 #: Most decimals shown, and the decimals when no interval sets them, by kind.
 _MAX_DECIMALS = {"money": 2, "number": 4, "percent": 2, "per100": 3, "people": 0}
@@ -180,6 +199,21 @@ OVERLAYS: tuple[Overlay, ...] = (
         ),
     ),
 )
+
+#: Our brand over time, drawn when a scenario has one.
+OUR_BRAND_OVERLAY = Overlay(
+    "our_brand.png",
+    "Our brand: sales value per $ spent (cumulative from day 1)",
+    "$ of sales per $",
+    (("our_brand_sales_per_dollar", "", None),),
+)
+
+
+def overlays_for(configs: list[Config]) -> tuple[Overlay, ...]:
+    """:data:`OVERLAYS`, then :data:`OUR_BRAND_OVERLAY` if any scenario has our brand."""
+    ours = any(c.our_brand.strategy != "none" for c in configs)
+    return OVERLAYS + ((OUR_BRAND_OVERLAY,) if ours else ())
+
 
 #: Dot charts of end-of-run outcomes by tier: file, summary key family, title.
 _DOTS: tuple[tuple[str, str, str], ...] = (
@@ -279,6 +313,17 @@ class Plan:
     text: str
     quick: bool
 
+    @property
+    def outcomes(self) -> tuple[tuple[str, str, str], ...]:
+        """The report's outcomes: :data:`HEADLINE`, and our brand's when a scenario has one."""
+        return outcomes_for([s.config for s in self.scenarios])
+
+
+def outcomes_for(configs: list[Config]) -> tuple[tuple[str, str, str], ...]:
+    """:data:`HEADLINE`, then :data:`OUR_BRAND_HEADLINE` if any scenario has our brand."""
+    ours = any(c.our_brand.strategy != "none" for c in configs)
+    return HEADLINE + (OUR_BRAND_HEADLINE if ours else ())
+
 
 def plan_comparison(
     args: list[str],
@@ -353,8 +398,8 @@ def plan_comparison(
         lines.append(f"set = {_inline(base_set)}")
     lines += ["", "[bundles.scenario]"]
     lines += [f"{_toml(lb)} = {_inline(k)}" for lb, k in zip(labels, levels, strict=True)]
-    summary = ", ".join(_toml(k) for k, _, _ in HEADLINE)
-    series = ", ".join(_toml(c) for c in _series_columns())
+    summary = ", ".join(_toml(k) for k, _, _ in outcomes_for(configs))
+    series = ", ".join(_toml(c) for c in _series_columns(configs))
     lines += ["", "[design]", 'kind = "grid"', "", "[outcomes]"]
     lines += [f"summary = [{summary}]", f"series = [{series}]", ""]
     text = "\n".join(lines)
@@ -366,8 +411,8 @@ def plan_comparison(
     return Plan(tuple(scenarios), sweep, text, quick)
 
 
-def _series_columns() -> list[str]:
-    return [c for o in OVERLAYS for c, _, _ in o.panels]
+def _series_columns(configs: list[Config]) -> list[str]:
+    return [c for o in overlays_for(configs) for c, _, _ in o.panels]
 
 
 # -- running ----------------------------------------------------------------------------------
@@ -476,7 +521,7 @@ def headline(plan: Plan, numbers: dict) -> list[str]:
             kind = _kind(k)
             v = d[k]
             dd = _decimals(kind, [v["ci_high"] - v["difference"]])
-            label = next(lb for key, lb, _ in HEADLINE if key == k)
+            label = next(lb for key, lb, _ in plan.outcomes if key == k)
             lines.append(
                 f"  {label}: {_fmt(v['difference'], kind, dd, True, True)} "
                 f"[{_fmt(v['ci_low'], kind, dd, True, True)}, "
@@ -511,7 +556,7 @@ def _stats(plan: Plan, runs: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     n, reps = len(plan.scenarios), plan.sweep.replications
     labels = [s.label for s in plan.scenarios]
     vals, diffs = [], []
-    for key, label, words in HEADLINE:
+    for key, label, words in plan.outcomes:
         y = outcome_matrix(runs, _column(key), n, reps)
         for j, sc in enumerate(labels):
             m, lo, hi = mean_ci(y[j])
@@ -727,7 +772,7 @@ def _markdown(plan: Plan, values: pd.DataFrame, diffs: pd.DataFrame, figures: li
         "| outcome | unit | " + " | ".join(labels) + " |",
         "| --- | --- | " + " | ".join("---" for _ in labels) + " |",
     ]
-    for key, label, words in HEADLINE:
+    for key, label, words in plan.outcomes:
         rows = values[values["outcome"] == key].set_index("scenario").loc[labels]
         kind = _kind(key)
         d = _decimals(kind, (rows["ci_high"] - rows["mean"]).to_numpy())
@@ -748,7 +793,7 @@ def _markdown(plan: Plan, values: pd.DataFrame, diffs: pd.DataFrame, figures: li
         "| outcome | unit | " + " | ".join(f"{lb} - {ref}" for lb in labels[1:]) + " |",
         "| --- | --- | " + " | ".join("---" for _ in labels[1:]) + " |",
     ]
-    for key, label, words in HEADLINE:
+    for key, label, words in plan.outcomes:
         rows = diffs[diffs["outcome"] == key].set_index("scenario").loc[labels[1:]]
         kind = _kind(key)
         d = _decimals(kind, (rows["ci_high"] - rows["difference"]).to_numpy())
@@ -788,6 +833,15 @@ def _markdown(plan: Plan, values: pd.DataFrame, diffs: pd.DataFrame, figures: li
         "- **Intervals.** A difference is distinguishable when its interval lies wholly above "
         "or below 0. An interval that includes 0 says this many replications cannot tell the "
         "scenarios apart on that outcome, not that they are the same.",
+        *(
+            [
+                "- **Our brand** is the focal brand a scenario sets (`[our_brand]`); its peers "
+                "are the market's brands of its strategy, and the outcomes by strategy above "
+                "leave it out. A scenario without our brand shows *none* for its rows.",
+            ]
+            if any(s.config.our_brand.strategy != "none" for s in sc)
+            else []
+        ),
         "- **Model, not forecast.** These are outcomes of the simulated market at its calibrated "
         "defaults (docs/CALIBRATION.md); they show the direction and rough size of an effect, "
         "not the figures of a real campaign.",
@@ -815,7 +869,7 @@ def _steps_note(plan: Plan) -> list[str]:
 
 
 def _caption(file: str) -> str:
-    for o in OVERLAYS:
+    for o in (*OVERLAYS, OUR_BRAND_OVERLAY):
         if o.file == file:
             return o.title
     for f, _, title in _DOTS:
@@ -912,7 +966,7 @@ def _figures(plan: Plan, values: pd.DataFrame, series: pd.DataFrame, out: Path) 
 
     labels = [s.label for s in plan.scenarios]
     files = []
-    for o in OVERLAYS:
+    for o in overlays_for([s.config for s in plan.scenarios]):
         k = len(o.panels)
         cols = min(k, 3)
         rows = math.ceil(k / cols)

@@ -628,6 +628,54 @@ class BrandConfig:
     )
 
 
+#: The source of our brand's settings: the user's own plan, not a published figure.
+_YOURS = "assumption: the user's own brand; set it to your plan"
+
+
+@dataclass(frozen=True)
+class OurBrandConfig:
+    """Our brand: one focal brand a strategist sets, added to the market's ``brands.n_brands``
+    and reported apart from them (``our_brand`` in the outputs)."""
+
+    strategy: str = P(
+        "none",
+        "Our brand's strategy: 'none' (no focal brand), 'micro' (micro tier only), "
+        "'celebrity' (celebrity tier only) or 'mixed' (every tier); own posts always.",
+        choices=("none", "micro", "celebrity", "mixed"),
+        source=_YOURS,
+    )
+    category: int = P(
+        0,
+        "Our brand's product category (a topic, 0 to population.n_topics - 1).",
+        lo=0,
+        hi=10_000,
+        source=_YOURS,
+    )
+    budget: float = P(
+        10_000.0,
+        "Our brand's marketing budget per period (own posts, deals, fees and overhead).",
+        lo=0,
+        hi=1e12,
+        unit="$/period",
+        source=_YOURS,
+    )
+    own_share: float = P(
+        0.3,
+        "Share of our brand's budget first planned for its own posts (the rest split evenly "
+        "over the tiers of its strategy).",
+        lo=0,
+        hi=1,
+        source=_YOURS,
+    )
+    platform: bool = P(False, "Our brand uses the matching platform.", source=_YOURS)
+    learns: bool = P(
+        True,
+        "Our brand moves its budget split by the market's learning rule "
+        "(brands.learning_rate); false keeps its planned split all run.",
+        source=_YOURS,
+    )
+
+
 @dataclass(frozen=True)
 class PlatformConfig:
     """The influencer-marketing platform that matches brands to influencers."""
@@ -658,6 +706,7 @@ class Config:
     influencers: InfluencerConfig = field(default_factory=InfluencerConfig)
     behaviour: BehaviourConfig = field(default_factory=BehaviourConfig)
     brands: BrandConfig = field(default_factory=BrandConfig)
+    our_brand: OurBrandConfig = field(default_factory=OurBrandConfig)
     platform: PlatformConfig = field(default_factory=PlatformConfig)
     algorithm: AlgorithmConfig = field(default_factory=AlgorithmConfig)
     #: Folder relative file paths are resolved against (not a TOML key).
@@ -767,6 +816,12 @@ def _check_cross(cfg: Config) -> None:
         raise ConfigError(
             f"brands.share_micro + brands.share_celebrity: {b.share_micro + b.share_celebrity:g}"
             " is more than 1; allowed shares that sum to at most 1"
+        )
+    o = cfg.our_brand
+    if o.strategy != "none" and o.category >= cfg.population.n_topics:
+        raise ConfigError(
+            f"our_brand.category: {o.category} is not a topic; allowed 0 to "
+            f"{cfg.population.n_topics - 1} (population.n_topics - 1)"
         )
     if b.seed_adopters > n:
         raise ConfigError(
@@ -912,9 +967,9 @@ def parameter_rows() -> list[dict[str, str]]:
                 {
                     "key": f"{name}.{f.name}",
                     "default": _toml_value(f.default)
-                    if isinstance(f.default, str)
+                    if isinstance(f.default, (str, bool))
                     else _num(f.default),
-                    "range": _range_text(m),
+                    "range": "true | false" if isinstance(f.default, bool) else _range_text(m),
                     "unit": m["unit"],
                     "meaning": m["doc"],
                     "source": m["source"],

@@ -38,6 +38,7 @@ __all__ = [
     "FOLLOWER_COLUMNS",
     "INFLUENCERS",
     "INFLUENCER_COLUMNS",
+    "OUR_BRAND_KEYS",
     "SUMMARY",
     "TABLES",
     "TIMESERIES",
@@ -48,6 +49,7 @@ __all__ = [
     "follower_table",
     "influencer_table",
     "markdown_table",
+    "our_brand_summary",
     "record",
     "steady_state",
     "summarize",
@@ -105,6 +107,21 @@ def _by(name: str, over: str, unit: str, meaning: str) -> Output:
 
 
 _RATE = "engagements per follower per post"
+
+#: Keys of the summary's ``our_brand`` object, with their units.
+OUR_BRAND_KEYS: tuple[tuple[str, str], ...] = (
+    ("budget", "$"),
+    ("budget_used", "$"),
+    ("budget_used_share", "share"),
+    ("deals", "posts"),
+    ("relationships", "relationship-periods"),
+    ("customers", "people"),
+    ("sales_value", "$"),
+    ("sales_per_dollar", "$/$"),
+    ("return_per_dollar", "$/$"),
+    ("peers_sales_per_dollar", "$/$"),
+    ("peers_return_per_dollar", "$/$"),
+)
 
 #: Columns of the time series, in order: one row per day.
 TIMESERIES: tuple[Output, ...] = (
@@ -214,7 +231,7 @@ TIMESERIES: tuple[Output, ...] = (
         STRATEGIES,
         "float",
         "$/$",
-        "the same for the brands of one strategy",
+        "the same for the brands of one strategy (our brand, if any, is not among them)",
     ),
     _one("customers", "float", "people", "customers won today through sponsored posts"),
     _one(
@@ -238,7 +255,36 @@ TIMESERIES: tuple[Output, ...] = (
         "mouth) over all brand spend to date (NaN before any spend)",
     ),
     _each(
-        "sales_per_dollar_{}", STRATEGIES, "float", "$/$", "the same for the brands of one strategy"
+        "sales_per_dollar_{}",
+        STRATEGIES,
+        "float",
+        "$/$",
+        "the same for the brands of one strategy (our brand, if any, is not among them)",
+    ),
+    _one(
+        "our_brand_spend",
+        "float",
+        "$",
+        "our brand's spend today (`[our_brand]`; NaN without one)",
+    ),
+    _one(
+        "our_brand_customers",
+        "float",
+        "people",
+        "customers our brand won today through every channel and word of mouth",
+    ),
+    _one(
+        "our_brand_sales_per_dollar",
+        "float",
+        "$/$",
+        "cumulative: our brand's sales value to date over its spend to date",
+    ),
+    _one(
+        "our_brand_return_per_dollar",
+        "float",
+        "$/$",
+        "cumulative: earned media value of our brand's sponsored posts to date over its "
+        "influencer spend to date",
     ),
     _each(
         "budget_share_{}",
@@ -393,7 +439,13 @@ BRANDS: tuple[Output, ...] = (
     _one("strategy", "str", "", "`micro`, `celebrity` or `mixed`"),
     _one("category", "int", "", "product category (a topic)"),
     _one("uses_platform", "bool", "", "uses the matching platform"),
-    _one("budget_per_period", "float", "$ per period", "`brands.budget`"),
+    _one("our_brand", "bool", "", "the focal brand of `[our_brand]` (the last row), not drawn"),
+    _one(
+        "budget_per_period",
+        "float",
+        "$ per period",
+        "`brands.budget` (`our_brand.budget` for our brand)",
+    ),
     _one(
         "budgeted",
         "float",
@@ -599,6 +651,19 @@ SUMMARY: tuple[Output, ...] = (
         "the budget split of the last period by channel (`own` and the five tiers), mean over "
         "brands (the last row's `budget_share_<channel>`)",
     ),
+    Output(
+        ("our_brand",),
+        "object",
+        "",
+        "our brand's outcomes over the run, apart from the market's (`[our_brand]`; every "
+        "value `null` without one): `budget` ($, budgeted), `budget_used` ($), "
+        "`budget_used_share` (share), `deals` (posts), `relationships` (relationship-periods), "
+        "`customers` (people, every channel and word of mouth), `sales_value` ($), "
+        "`sales_per_dollar` ($/$, all spend), `return_per_dollar` ($/$, earned media value "
+        "per influencer dollar), and `peers_sales_per_dollar` and `peers_return_per_dollar` "
+        "($/$: the same for the market's brands of our brand's strategy; `null` without any)",
+        tuple((k, u) for k, u in OUR_BRAND_KEYS),
+    ),
     _one("customers", "float", "people", "customers won by all brands through every channel"),
     _one("sales_value", "float", "$", "`customers * brands.margin`, all brands"),
     _one("brand_spend", "float", "$", "all brands' spend"),
@@ -787,13 +852,24 @@ def record(model: MarketModel, r: DayResult, audience: np.ndarray, inputs: DayIn
     m["return_per_dollar"] = _ratio(emv, infl)
     margin = cfg.brands.margin
     for s in STRATEGIES:
-        mine = [b for b in brands if b.strategy == s]
+        mine = [b for b in brands if b.strategy == s and b.index != st.our]
         m[f"return_per_dollar_{s}"] = _ratio(
             sum(b.earned_value for b in mine), sum(b.influencer_spend for b in mine)
         )
         m[f"sales_per_dollar_{s}"] = _ratio(
             sum(b.sales_value for b in mine), sum(b.spend for b in mine)
         )
+    if st.our >= 0:
+        ours = brands[st.our]
+        won = float(ours.customers.sum()) + ours.wom_customers
+        m["our_brand_spend"] = ours.spend - tot["our_spend"]
+        m["our_brand_customers"] = won - tot["our_customers"]
+        m["our_brand_sales_per_dollar"] = _ratio(ours.sales_value, ours.spend)
+        m["our_brand_return_per_dollar"] = _ratio(ours.earned_value, ours.influencer_spend)
+        tot.update(our_spend=ours.spend, our_customers=won)
+    else:
+        for k in ("spend", "customers", "sales_per_dollar", "return_per_dollar"):
+            m[f"our_brand_{k}"] = float("nan")
     wom = sum(b.wom_customers for b in brands)
     m["customers"] = cus - tot["customers"]
     m["customers_own"] = cus_own - tot["customers_own"]
@@ -941,7 +1017,8 @@ def brand_table(model: MarketModel) -> pd.DataFrame:
             "strategy": b.strategy,
             "category": b.category,
             "uses_platform": b.uses_platform,
-            "budget_per_period": model.cfg.brands.budget,
+            "our_brand": b.index == st.our,
+            "budget_per_period": float(st.budget[b.index]),
             "budgeted": float(b.budgeted.sum()),
             "budget_used": b.spend,
             "budget_unspent": float(b.budgeted.sum()) - b.spend,
@@ -979,6 +1056,7 @@ def brand_table(model: MarketModel) -> pd.DataFrame:
             "deals": np.int64,
             "relationships": np.int64,
             "uses_platform": bool,
+            "our_brand": bool,
         }
     )
 
@@ -994,6 +1072,34 @@ def _by(df: pd.DataFrame, key: str, num: str, den: str) -> dict[str, float | Non
         d = float(g[den].sum())
         out[str(name)] = float(g[num].sum()) / d if d > 0 else None
     return out
+
+
+def our_brand_summary(br: pd.DataFrame) -> dict[str, float | None]:
+    """Our brand's outcomes over the run (keys :data:`OUR_BRAND_KEYS`) beside its peers':
+    the market's brands of its strategy. Every value None without our brand."""
+    ours = br[br["our_brand"].astype(bool)]
+    if ours.empty:
+        return {k: None for k, _ in OUR_BRAND_KEYS}
+    row = ours.iloc[0]
+    peers = br[(br["strategy"] == row["strategy"]) & ~br["our_brand"].astype(bool)]
+    peer_infl = float(sum(peers[f"spend_{t}"].sum() for t in TIERS)) if len(peers) else 0.0
+    return {
+        "budget": float(row["budgeted"]),
+        "budget_used": float(row["budget_used"]),
+        "budget_used_share": _f(_ratio(row["budget_used"], row["budgeted"])),
+        "deals": float(row["deals"]),
+        "relationships": float(row["relationships"]),
+        "customers": float(row["customers"]),
+        "sales_value": float(row["sales_value"]),
+        "sales_per_dollar": _f(row["sales_per_dollar"]),
+        "return_per_dollar": _f(row["return_per_dollar"]),
+        "peers_sales_per_dollar": _f(_ratio(peers["sales_value"].sum(), peers["spend"].sum()))
+        if len(peers)
+        else None,
+        "peers_return_per_dollar": _f(_ratio(peers["earned_value"].sum(), peer_infl))
+        if len(peers)
+        else None,
+    }
 
 
 def steady_state(ts: pd.DataFrame, period: int, tolerance: float = 0.05) -> dict:
@@ -1071,13 +1177,15 @@ def summarize(model: MarketModel, ts: pd.DataFrame, inf: pd.DataFrame, br: pd.Da
     out["sales_per_dollar_by_strategy"] = {
         s: _f(ts[f"sales_per_dollar_{s}"].iloc[-1]) for s in STRATEGIES
     }
+    market = ~br["our_brand"].astype(bool)  # the market's brands: our brand is apart
     out["budget_used_by_strategy"] = {
-        s: float(br.loc[br["strategy"] == s, "budget_used"].sum()) for s in STRATEGIES
+        s: float(br.loc[market & (br["strategy"] == s), "budget_used"].sum()) for s in STRATEGIES
     }
     out["budget_unspent_by_strategy"] = {
-        s: float(br.loc[br["strategy"] == s, "budget_unspent"].sum()) for s in STRATEGIES
+        s: float(br.loc[market & (br["strategy"] == s), "budget_unspent"].sum()) for s in STRATEGIES
     }
     out["budget_share_by_channel"] = {c: _f(ts[f"budget_share_{c}"].iloc[-1]) for c in CHANNELS}
+    out["our_brand"] = our_brand_summary(br)
     out["customers"] = float(br["customers"].sum()) if len(br) else 0.0
     out["sales_value"] = float(br["sales_value"].sum()) if len(br) else 0.0
     out["brand_spend"] = float(br["spend"].sum()) if len(br) else 0.0

@@ -24,6 +24,7 @@ __all__ = [
     "CHANNEL_COLORS",
     "CHARTS",
     "EVENT_COLORS",
+    "OUR_BRAND_COLOR",
     "SCENARIO_COLORS",
     "STRATEGY_COLORS",
     "TIER_COLORS",
@@ -51,6 +52,9 @@ STRATEGY_COLORS: dict[str, str] = {
     "celebrity": TIER_COLORS["celebrity"],
     "mixed": "#3182bd",
 }
+#: Our brand (``[our_brand]``), drawn beside the strategies: black, a colour no tier, strategy
+#: or event uses.
+OUR_BRAND_COLOR = "#000000"
 #: A brand's channels: its own posts (grey), then the tiers.
 CHANNEL_COLORS: dict[str, str] = {"own": "#636363", **TIER_COLORS}
 #: What happens to followers, in colours no tier or strategy uses (unfollows are not red:
@@ -82,11 +86,13 @@ _DARK, _LIGHT = "#252525", "#969696"
 
 @dataclass(frozen=True)
 class Series:
-    """One line of a chart: a time-series column, its legend label and its colour."""
+    """One line of a chart: a time-series column, its legend label and its colour.
+    ``optional`` lines (our brand's) are in the page's legend only when they have values."""
 
     column: str
     label: str
     color: str
+    optional: bool = False
 
 
 @dataclass(frozen=True)
@@ -217,15 +223,21 @@ CHARTS: dict[str, Chart] = {
         page=True,
     ),
     "sales_by_strategy": Chart(
-        "Sales value per dollar by brand strategy (cumulative)",
+        "Sales value per dollar by brand strategy, and our brand's (cumulative)",
         "sales value per $ spent ({unit})",
-        _strategies("sales_per_dollar_{}"),
+        (
+            *_strategies("sales_per_dollar_{}"),
+            Series("our_brand_sales_per_dollar", "our brand", OUR_BRAND_COLOR, optional=True),
+        ),
         page=True,
     ),
     "return_by_strategy": Chart(
-        "Earned media value per $ on influencers, by strategy (cumulative)",
+        "Earned media value per $ on influencers, by strategy and our brand's (cumulative)",
         "EMV per $ spent on influencers ({unit})",
-        _strategies("return_per_dollar_{}"),
+        (
+            *_strategies("return_per_dollar_{}"),
+            Series("our_brand_return_per_dollar", "our brand", OUR_BRAND_COLOR, optional=True),
+        ),
     ),
     "budget_shares": Chart(
         "Where brands plan their budget (mean over brands)",

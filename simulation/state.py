@@ -177,6 +177,9 @@ class MarketState:
     platform: np.ndarray  # (B,) bool uses the matching platform
     allowed: np.ndarray  # (B, C) bool channels the strategy may use (CHANNELS order)
     shares: np.ndarray  # (B, C) float64 budget split over channels this period
+    budget: np.ndarray  # (B,) float64 budget per period
+    learns: np.ndarray  # (B,) bool moves its budget split by the learning rule
+    our: int  # row of our brand (the focal brand, the last row), -1 without one
     own_paid: np.ndarray  # (B,) float64 daily reach bought by own-post promotion
     own_spend_day: np.ndarray  # (B,) float64 $ a day spent on own-post promotion
     edges: EdgeArrays = None  # type: ignore[assignment]
@@ -276,6 +279,21 @@ def build_state(cfg: Config, rng: np.random.Generator) -> MarketState:
     platform = np.zeros(b, bool)
     platform[rng.permutation(b)[: round(b * br.platform_share)]] = True
     allowed, shares = initial_shares(strategy, br.own_share)
+    budget = np.full(b, br.budget)
+    learns = np.ones(b, bool)
+    our = -1
+    if cfg.our_brand.strategy != "none":  # our brand: the last row, set, not drawn
+        o = cfg.our_brand
+        our = b
+        b += 1
+        category = np.append(category, np.int16(o.category))
+        strategy = np.append(strategy, np.int8(STRATEGIES.index(o.strategy)))
+        platform = np.append(platform, o.platform)
+        our_allowed, our_shares = initial_shares(strategy[-1:], o.own_share)
+        allowed = np.vstack([allowed, our_allowed])
+        shares = np.vstack([shares, our_shares])
+        budget = np.append(budget, o.budget)
+        learns = np.append(learns, o.learns)
 
     adopted = np.zeros((b, n), bool)
     seeds = min(br.seed_adopters, n)
@@ -332,6 +350,9 @@ def build_state(cfg: Config, rng: np.random.Generator) -> MarketState:
         platform=platform,
         allowed=allowed,
         shares=shares,
+        budget=budget,
+        learns=learns,
+        our=our,
         own_paid=np.zeros(b),
         own_spend_day=np.zeros(b),
         edges=edges,

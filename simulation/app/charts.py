@@ -166,8 +166,12 @@ def chart_spec(
         rows = chart_rows(chart, previous, RUNS[1]) if previous else []
     rows += chart_rows(chart, now, RUNS[0])
     x_end = max([int(last_day), 10, *(r["day"] for r in rows)])
-    labels = [s.label for s in chart.series]
-    colours = [s.color for s in chart.series]
+    # an optional line (our brand's) is in the legend only when it has a value to draw
+    shown = [
+        s for s in chart.series if not s.optional or any(r.get(s.label) is not None for r in rows)
+    ]
+    labels = [s.label for s in shown]
+    colours = [s.color for s in shown]
     y_scale: dict[str, Any] = {"type": "log"} if chart.log else {"zero": chart.zero}
     subtitle = chart.axis_label
     if chart.smooth > 1:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..plots import EVENT_COLORS, STRATEGY_COLORS, TIER_COLORS
+from ..plots import EVENT_COLORS, OUR_BRAND_COLOR, STRATEGY_COLORS, TIER_COLORS
 from ..vocabulary import STRATEGIES, TIERS
 
 __all__ = ["SMOOTH_DAYS", "Monitor", "monitors", "people", "scale_note"]
@@ -224,6 +224,32 @@ def monitors(model) -> dict[str, list[Monitor]]:
         )
         for s in STRATEGIES
     ]
+    if st.our >= 0:
+        ours = model.brand(st.our)
+        spent, budgeted = ours.spend, float(ours.budgeted.sum())
+        won = float(ours.customers.sum()) + ours.wom_customers
+        money += [
+            Monitor(
+                "our brand: sales per $",
+                _num(m.get("our_brand_sales_per_dollar")),
+                OUR_BRAND_COLOR,
+                "our brand (the scenario's [our_brand]): sales value of every customer it won "
+                "per $ of all its spend, to date",
+            ),
+            Monitor(
+                "our brand: spent",
+                f"{_dollars(spent)} of {_dollars(budgeted)}",
+                OUR_BRAND_COLOR,
+                "our brand's spend to date (payments, fees, overhead, own promotion) against "
+                f"its budgets so far ({_pct(spent / budgeted if budgeted else None)})",
+            ),
+            Monitor(
+                "our brand: customers",
+                people(won),
+                OUR_BRAND_COLOR,
+                "people who bought our brand's product, through every channel and word of mouth",
+            ),
+        ]
     out["sales_by_strategy"] = money
 
     brands = [model.brand(k) for k in range(st.n_brands)]
