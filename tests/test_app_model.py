@@ -338,7 +338,7 @@ def test_the_information_panel_has_netlogos_sections_and_presets():
         "Credits and references",
     ]
     assert {"unfollow", "cap_many", "cap_few", "saturation", "overhead", "platform"} <= set(PRESETS)
-    assert "algorithm" in PRESETS
+    assert {"algorithm", "our_brand"} <= set(PRESETS)
     assert all(lesson.presets for lesson in LESSONS)
     names = {lever.name for lever in LEVERS}
     for key, preset in PRESETS.items():

@@ -156,6 +156,27 @@ LESSONS: tuple[Lesson, ...] = (
         ),
     ),
     Lesson(
+        "Our brand in the market",
+        "The baseline market plus one brand of your own: $10,000 a month, buying micro "
+        "accounts and its own posts (`configs/our_brand.toml`). It is the black line on "
+        "*Sales value per dollar*, with its own monitors (spent, customers). **Notice** how "
+        "its sales per $ compare with the other micro brands'. **Then** set *Brands buying "
+        "micro accounts only* to 1 and *Brands buying celebrities only* to 0, and Reset: "
+        "every brand now competes "
+        "for the same micro accounts. What happens to the micro price and to our brand's "
+        "sales per $? One run is one draw of luck: `influencer-sim compare` measures the "
+        "difference over many.",
+        (
+            Preset(
+                "our_brand",
+                "Set up: our brand",
+                "our_brand",
+                {},
+                compare={"share_micro": 1.0, "share_celebrity": 0.0},
+            ),
+        ),
+    ),
+    Lesson(
         "The matching platform",
         "Every brand uses a platform that shows it every account of its category and removes "
         "70% of the overhead ($200 a relationship here), for a 20% fee. **Notice** the deals "
