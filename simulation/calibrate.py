@@ -3,14 +3,15 @@ machinery.
 
 ``influencer-sim calibrate TARGETS.toml [--out DIR] [--workers W] [--scheduler ADDR]
 [--quick]`` reads a **targets file** (the format is in ``docs/CALIBRATION.md``; the published
-targets the model uses today are ``calibration/targets.toml``)::
+targets the model uses today are ``configs/calibration.toml``, shipped with the package and
+found by name, ``influencer-sim calibrate calibration``)::
 
     name = "calibration"
     replications = 2              # runs per design point, on common seeds
     root_seed = 20260315
     steps = 365
-    [base]                        # the scenario, as in a sweep file
-    config = "../baseline.toml"
+    [base]                        # the scenario, relative to this file, as in a sweep file
+    config = "baseline.toml"
     set = { "population.n_followers" = 20000 }
     [design]                      # lhs | sobol | random (SALib), n as in a sweep file
     kind = "lhs"
@@ -281,7 +282,7 @@ def targets_from_dict(data: dict, path: str | Path = "targets.toml", quick: bool
     steps = data.get("steps")
     base = data.get("base")
     if not isinstance(base, dict) or "config" not in base:
-        raise CalibrationError('base: required; e.g. [base] config = "../baseline.toml"')
+        raise CalibrationError('base: required; e.g. [base] config = "baseline.toml"')
     design = data.get("design", {"kind": "lhs"})
     if not isinstance(design, dict) or design.get("kind", "lhs") not in DESIGN_KINDS:
         kind = design.get("kind") if isinstance(design, dict) else design
@@ -564,9 +565,12 @@ def calibrate(
     resume: bool = False,
     progress: bool = True,
 ) -> dict:
-    """Run the design, fit, run the check, write ``out``; returns ``fit.json``'s content."""
+    """Run the design, fit, run the check, write ``out``; returns ``fit.json``'s content.
+    ``path`` is a targets file, or a shipped one by name (``"calibration"``)."""
+    from .resources import targets_path
+
     t0 = time.perf_counter()
-    targets = load_targets(path, quick=quick)
+    targets = load_targets(targets_path(path), quick=quick)
     default = Path("results") / ("quick" if quick else "") / targets.name
     out = Path(out) if out is not None else default
     hint = f"influencer-sim calibrate {path}" + (" --quick" if quick else "") + f" --out {out}"

@@ -3,9 +3,10 @@ checks that hold a run against them.
 
 A figure here is a **calibration target**: a parameter was tuned so that the baseline
 reproduces it, so meeting it shows the tuning worked, nothing more. Each target names the
-parameters it set and its source (:data:`CALIBRATION_TARGETS`; the same targets, for
-``influencer-sim calibrate``, are ``calibration/targets.toml``, and a test holds the
-two equal). Figures that no parameter was fitted to are in :mod:`simulation.validation`.
+parameters it set and its source. The targets are written once, in the shipped targets file
+``configs/calibration.toml`` (the one ``influencer-sim calibrate calibration`` fits);
+:func:`calibration_targets` reads them from there for the checks and the validation report.
+Figures that no parameter was fitted to are in :mod:`simulation.validation`.
 
 A target compares a published figure with one **model output**: a key of ``summary.json``
 (flattened, e.g. ``paid_to_list_by_tier.micro``) or a **computed figure** of the small set
@@ -16,6 +17,7 @@ keeps them for every run with ``outcomes.tables = "simulation.calibration:figure
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 from collections.abc import Callable
@@ -26,35 +28,25 @@ import pandas as pd
 
 from .outputs import flatten_summary, steady_state, summary_keys
 from .runner import RunResult
-from .vocabulary import MICRO, TIERS
+from .vocabulary import TIERS
 
 __all__ = [
-    "CALIBRATION_TARGETS",
-    "EMV_PER_DOLLAR",
     "FIGURES",
-    "MARKERLY",
     "SIZE_EDGES",
+    "TARGETS_FILE",
     "Check",
     "Figure",
     "Target",
     "calibration_checks",
+    "calibration_targets",
     "check_figure_args",
     "engagement_by_bucket",
     "figure_tables",
     "is_output",
+    "markerly",
     "output_value",
     "output_values",
 ]
-
-#: Markerly 2016 (about 2M Instagram accounts): like rate by follower range.
-MARKERLY: list[tuple[tuple[float, float], float]] = [
-    ((0, 1_000), 0.08),
-    ((1_000, 10_000), 0.04),
-    ((10_000, 100_000), 0.024),
-    ((100_000, 10_000_000), 0.017),
-]
-#: Tomoson 2015: earned media value per dollar of influencer marketing.
-EMV_PER_DOLLAR = 6.5
 
 #: Audience sizes (people) that bound the follower ranges of the engagement figures: a 1-2-5
 #: series, so Markerly's ranges (1k, 10k, 100k, 10M), the tier bounds (500, 5k, 50k, 500k)
@@ -290,54 +282,30 @@ class Target:
         return bool(np.isfinite(model) and self.low <= model <= self.high)
 
 
-def relative(value: float, rel: float) -> tuple[float, float]:
-    return value * (1 - rel), value * (1 + rel)
+#: The shipped targets file: ``configs/calibration.toml``, in the package as
+#: ``simulation.configs``.
+TARGETS_FILE = "calibration.toml"
 
 
-def _markerly_name(lo: float, hi: float) -> str:
-    def k(x: float) -> str:
-        return f"{x / 1e6:g}M" if x >= 1e6 else f"{x / 1e3:g}k"
+@functools.cache
+def calibration_targets() -> tuple[Target, ...]:
+    """The published figures the model is calibrated to, each with the parameters it set:
+    the targets of the shipped targets file :data:`TARGETS_FILE`, checked as
+    ``influencer-sim calibrate`` checks them (read once per process)."""
+    from .calibrate import load_targets
+    from .resources import configs_dir
 
-    return "under 1k" if lo == 0 else f"{k(lo)}-{k(hi)}"
+    return load_targets(configs_dir() / TARGETS_FILE).targets
 
 
-_ENGAGEMENT_PARAMETERS = ("behaviour.engagement_base", "behaviour.engagement_size_exponent")
-
-#: The published figures the model is calibrated to, each with the parameters it set.
-CALIBRATION_TARGETS: tuple[Target, ...] = (
-    *(
-        Target(
-            f"engagement rate, {_markerly_name(lo, hi)} followers",
-            "engagement_pooled",
-            rate,
-            *relative(rate, 0.35),
-            "Markerly 2016, about 2M Instagram accounts",
-            args=(("followers", (float(lo), float(hi))),),
-            parameters=_ENGAGEMENT_PARAMETERS,
-            tolerance="±35% relative",
-        )
-        for (lo, hi), rate in MARKERLY
-    ),
-    Target(
-        "micro posts sell at their rate-card price (paid / list)",
-        f"paid_to_list_by_tier.{TIERS[MICRO]}",
-        1.0,
-        0.8,
-        1.25,
-        "Influencer Marketing Hub rate cards 2021-2024",
-        parameters=("brands.margin",),
-        tolerance="interval [0.8, 1.25]",
-    ),
-    Target(
-        "earned media value per $ of influencer spend",
-        "return_per_dollar",
-        EMV_PER_DOLLAR,
-        *relative(EMV_PER_DOLLAR, 0.35),
-        "Tomoson 2015",
-        parameters=("brands.value_per_engagement",),
-        tolerance="±35% relative",
-    ),
-)
+def markerly() -> list[tuple[tuple[float, float], float]]:
+    """Markerly 2016's like rate by follower range (about 2M Instagram accounts), as
+    ``((low, high), rate)`` in the order of the targets file: its engagement targets."""
+    return [
+        (t.kwargs["followers"], t.value)
+        for t in calibration_targets()
+        if t.output == "engagement_pooled" and t.source.startswith("Markerly 2016")
+    ]
 
 
 def output_values(targets, result: RunResult) -> dict[str, float]:
@@ -383,7 +351,7 @@ def engagement_by_bucket(influencers: pd.DataFrame) -> dict[str, float]:
     """Pooled engagement rate (all engagements over all follower-posts) by Markerly's
     follower ranges, with accounts placed by their audience at the start of the run."""
     out = {}
-    for (lo, hi), _ in MARKERLY:
+    for (lo, hi), _ in markerly():
         sel = (influencers["followers_start"] >= lo) & (influencers["followers_start"] < hi)
         exposed = influencers.loc[sel, "follower_posts"].sum()
         out[f"{lo:g}-{hi:g}"] = (
@@ -402,8 +370,9 @@ def _published(t: Target) -> str:
     return f"{t.value:g}"
 
 
-def calibration_checks(result: RunResult, targets=CALIBRATION_TARGETS) -> list[Check]:
-    """The calibration targets against one run of the baseline scenario.
+def calibration_checks(result: RunResult, targets=None) -> list[Check]:
+    """The calibration targets (default: :func:`calibration_targets`) against one run of the
+    baseline scenario.
 
     Engagement by follower range within 35% of Markerly's rates
     (``behaviour.engagement_base``, ``engagement_size_exponent``); micro posts selling at
@@ -411,6 +380,7 @@ def calibration_checks(result: RunResult, targets=CALIBRATION_TARGETS) -> list[C
     earned media value per dollar of influencer spend within 35% of $6.50
     (``brands.value_per_engagement``).
     """
+    targets = calibration_targets() if targets is None else targets
     values = output_values(targets, result)
     return [
         Check(

@@ -13,7 +13,13 @@ import sys
 from pathlib import Path
 
 from .config import ConfigError, load_config, parameter_rows
-from .resources import configs_dir, scenario_names, scenario_path, scenario_question
+from .resources import (
+    configs_dir,
+    scenario_names,
+    scenario_path,
+    scenario_question,
+    targets_names,
+)
 
 __all__ = ["UserError", "build_parser", "main"]
 
@@ -147,6 +153,8 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
         f"\nrun one with: influencer-sim run NAME; the files are in {configs_dir()} "
         "(copy one to change it)"
     )
+    for name in targets_names():  # beside the scenarios, but not one
+        print(f"{name}.toml there holds calibration targets: influencer-sim calibrate {name}")
     return 0
 
 
@@ -503,7 +511,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ca.add_argument(
         "targets",
-        help="a targets file, e.g. calibration/targets.toml (docs/CALIBRATION.md)",
+        help="a targets file, or a shipped one by name: calibration (configs/calibration.toml, "
+        "the published targets; docs/CALIBRATION.md)",
     )
     ca.add_argument("--out", help="output folder (default results/<name of the targets file>)")
     ca.add_argument("--workers", type=int, help="local worker processes (default: one per core)")

@@ -136,7 +136,8 @@ class GraphConfig:
         lo=0,
         hi=10**9,
         unit="followers",
-        source="measured (BRIEF.md)",
+        source="measured: the project's own measurement on a 2-core machine (no shipped command "
+        "repeats it)",
     )
 
 
@@ -225,10 +226,15 @@ class InfluencerConfig:
         lo=1,
         hi=10**9,
         unit="followers",
-        source="seed article (micro = 500 to 5,000)",
+        source="seed article (micro = 500 to 5,000), the micro tier of Klear's price survey",
     )
     mid_min: int = P(
-        5_000, "Tier boundary micro/mid.", lo=1, hi=10**9, unit="followers", source="seed article"
+        5_000,
+        "Tier boundary micro/mid.",
+        lo=1,
+        hi=10**9,
+        unit="followers",
+        source="seed article (micro = 500 to 5,000), the micro tier of Klear's price survey",
     )
     macro_min: int = P(50_000, "Tier boundary mid/macro.", lo=1, hi=10**9, unit="followers")
     celebrity_min: int = P(
@@ -262,7 +268,7 @@ class InfluencerConfig:
         "Share of a micro_min-sized audience drawn from the influencer's own topic.",
         lo=0,
         hi=1,
-        source="seed article (smaller audiences are topical)",
+        source="seed article (smaller audiences are topical); no published figure: an assumption",
     )
     homophily_large: float = P(
         0.15,
@@ -325,7 +331,8 @@ class InfluencerConfig:
         "averages) to 1.0 (rate cards, one cent a follower).",
         lo=0,
         hi=2,
-        source="set from the figures: fitted with price_per_k (docs/CALIBRATION.md)",
+        source="set from the figures: fitted with price_per_k to the rate cards of Influencer "
+        "Marketing Hub 2021-2024 and Mediakix 2017 (docs/CALIBRATION.md)",
     )
     price_quality_elasticity: float = P(
         0.5,
@@ -417,7 +424,7 @@ class BehaviourConfig:
         "sensitivity).",
         lo=0,
         hi=100,
-        source="J. Interactive Advertising 2022: the penalty is the accumulated share",
+        source="Journal of Interactive Advertising 2022: the penalty is the accumulated share",
     )
     share_tolerance: float = P(
         0.02,

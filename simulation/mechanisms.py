@@ -93,9 +93,9 @@ def engagement_probability(size_term, fit_mult, trust, fatigue, sponsored):
     rate of an account of its size, and one whose trust has eroded engages less. The level of
     trust in recommendations (``B``) does not enter: celebrity audiences like posts they would
     not buy from. Organic posts are not subject to fatigue; a sponsored post is engaged with
-    as much as an organic one by a follower with no fatigue (J. Interactive Advertising 2022:
-    a single sponsored post carries no per-post penalty; the penalty comes through trust and
-    tune-out).
+    as much as an organic one by a follower with no fatigue (Journal of Interactive
+    Advertising 2022: a single sponsored post carries no per-post penalty; the penalty comes
+    through trust and tune-out).
 
     Args:
         size_term: :func:`size_engagement` of the poster.
@@ -135,8 +135,8 @@ def commercial_share_update(share, posted, sponsored, memory: float):
         sponsored: 1 if today's post was sponsored.
         memory: ``behaviour.share_memory``, posts over which followers remember.
 
-    Source: J. Interactive Advertising 2022 (64k posts): followers penalise the accumulated
-    commercial share, not the single post.
+    Source: Journal of Interactive Advertising 2022 (64k posts): followers penalise the
+    accumulated commercial share, not the single post.
     """
     return share + posted * (sponsored - share) / memory
 
@@ -182,7 +182,8 @@ def trust_update(
         offtopic_penalty: ``behaviour.offtopic_penalty``.
 
     Sources: Eisend et al. 2020 (disclosed sponsorship lowers credibility); Takumi 2019
-    (disingenuous, off-topic endorsements); J. Interactive Advertising 2022 (accumulated share).
+    (disingenuous, off-topic endorsements); Journal of Interactive Advertising 2022 (accumulated
+    share).
     """
     gain = rebuild * seen * organic * (1.0 - trust)
     loss = sensitivity * (erosion * excess * seen + offtopic_penalty * seen * offtopic) * trust
@@ -315,8 +316,8 @@ def demand_multiplier_update(multiplier, offers, capacity, rate: float, lo: floa
     hurdle), so the price settles where offers meet what the account takes, within a step of
     its buyers' highest price. Accounts that take no deals (capacity 0) keep their multiplier.
 
-    Source: Walrasian tatonnement (price moves with excess demand); the log step and the
-    half-post offset are assumptions.
+    Source: Walrasian tatonnement (Walras 1874: the price moves with excess demand); the log
+    step and the half-post offset are assumptions.
     """
     capacity = np.asarray(capacity, dtype=np.float64)
     ratio = (np.asarray(offers, dtype=np.float64) + 0.5) / np.maximum(capacity, 1.0)
@@ -481,8 +482,9 @@ def relationship_overhead(n_relationships, cost: float, uses_platform, overhead_
     active in the period (at least one post), however many posts each carries: twenty small
     relationships cost twenty times one large one.
 
-    Source: the seed article: search, negotiation, briefing and tracking make many small
-    relationships costly; platforms exist to cut that cost.
+    Source: the seed article (search, negotiation, briefing and tracking make many small
+    relationships costly; platforms exist to cut that cost); no published figure: the cost
+    per relationship is an assumption.
     """
     return n_relationships * cost * (1.0 - overhead_cut * uses_platform)
 
@@ -515,8 +517,8 @@ def budget_shares_update(shares, returns, allowed, rate: float, inertia: float, 
         inertia: ``brands.budget_inertia``.
         floor: ``brands.explore_share``.
 
-    Source: Freund & Schapire 1997 (exponential weights, the Hedge algorithm); inertia as in
-    partial adjustment of marketing budgets.
+    Source: Freund & Schapire 1997 (exponential weights, the Hedge algorithm); the inertia
+    (partial adjustment) is an assumption.
     """
     shares = np.asarray(shares, dtype=np.float64)
     allowed = np.asarray(allowed, dtype=bool)
@@ -558,7 +560,7 @@ def own_reach(base, paid, demotion: float, step: int, change_step: int):
     promoted (:func:`paid_reach`), to fewer people once it demotes brand content.
 
     Source: the seed article (platforms demote brands' own posts, which is why brands turn
-    to influencers).
+    to influencers); no published figure: the demotion is an assumption.
     """
     reach = np.minimum(1.0, np.asarray(base, dtype=np.float64) + paid)
     return reach * (1.0 - demotion) if step >= change_step else reach

@@ -1,15 +1,21 @@
-"""Where the shipped files are: the scenarios of ``configs/`` and the experiments of
-``experiments/``.
+"""Where the shipped files are: the scenarios of ``configs/`` (with the calibration targets
+file beside them) and the experiments of ``experiments/``.
 
 Both folders sit at the top of the repository and ship inside the package as
 ``simulation.configs`` and ``simulation.experiments`` (``pyproject.toml`` maps them), so the
 same lookup works from a clone, an editable install and an installed wheel, from any folder.
 No other module finds them through its own file path.
+
+A file of ``configs/`` with ``[[targets]]`` tables is a calibration targets file
+(``configs/calibration.toml``, for ``influencer-sim calibrate``), not a scenario: it is told
+apart by its content, so :func:`scenario_names` leaves it out and :func:`scenario_path`
+refuses it with one line.
 """
 
 from __future__ import annotations
 
 import re
+import tomllib
 from importlib import resources
 from pathlib import Path
 
@@ -19,11 +25,14 @@ __all__ = [
     "configs_dir",
     "experiment_dir",
     "experiments_dir",
+    "is_targets_file",
     "scenario_names",
     "scenario_path",
     "scenario_question",
     "sweep_names",
     "sweep_path",
+    "targets_names",
+    "targets_path",
 ]
 
 
@@ -42,9 +51,25 @@ def experiment_dir(name: str) -> Path:
     return experiments_dir() / name
 
 
+def is_targets_file(path: str | Path) -> bool:
+    """Whether ``path`` is a calibration targets file: TOML with ``[[targets]]`` tables. A file
+    that cannot be read or parsed is not (loading it as a scenario says what is wrong)."""
+    try:
+        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return False
+    return isinstance(data.get("targets"), list)
+
+
 def scenario_names() -> list[str]:
-    """Names of the shipped scenarios (file names of ``configs/`` without ``.toml``)."""
-    return sorted(p.stem for p in configs_dir().glob("*.toml"))
+    """Names of the shipped scenarios (file names of ``configs/`` without ``.toml``), the
+    calibration targets file left out."""
+    return sorted(p.stem for p in configs_dir().glob("*.toml") if not is_targets_file(p))
+
+
+def targets_names() -> list[str]:
+    """Names of the shipped calibration targets files (``calibration``)."""
+    return sorted(p.stem for p in configs_dir().glob("*.toml") if is_targets_file(p))
 
 
 def scenario_path(name_or_path: str | Path) -> Path:
@@ -53,14 +78,37 @@ def scenario_path(name_or_path: str | Path) -> Path:
     ``"baseline"``, ``"baseline.toml"`` and ``"configs/baseline.toml"`` all find the shipped
     baseline when no such file exists where the command runs; a file where the command runs
     comes first (``"baseline"`` finds ``./baseline.toml`` before the shipped one). Anything
-    else raises :class:`~simulation.config.ConfigError` naming the shipped scenarios.
+    else raises :class:`~simulation.config.ConfigError` naming the shipped scenarios, and so
+    does a calibration targets file, found by name or by path (one line: use
+    ``influencer-sim calibrate``).
     """
-    return _find(name_or_path, "configs", scenario_names(), "scenario", lambda n: f"{n}.toml")
+    names = scenario_names()
+    path = _find(
+        name_or_path, "configs", [*names, *targets_names()], "scenario", _toml, listed=names
+    )
+    if is_targets_file(path):
+        raise ConfigError(
+            f"{name_or_path}: a calibration targets file, not a scenario; "
+            f"run it with influencer-sim calibrate {name_or_path}"
+        )
+    return path
 
 
-def _find(name_or_path, folder: str, shipped: list[str], kind: str, file_of) -> Path:
+def targets_path(name_or_path: str | Path) -> Path:
+    """A calibration targets file: an existing path as given, else a shipped one by name
+    (``"calibration"``, ``"configs/calibration.toml"``), as :func:`scenario_path` finds
+    scenarios."""
+    return _find(name_or_path, "configs", targets_names(), "targets", _toml)
+
+
+def _toml(name: str) -> str:
+    return f"{name}.toml"
+
+
+def _find(name_or_path, folder: str, shipped: list[str], kind: str, file_of, listed=None) -> Path:
     """An existing file as given (``NAME`` also finds ``./NAME.toml``), else the shipped file
-    ``file_of(NAME)`` of ``folder`` when ``NAME`` (bare or under ``folder/``) is shipped."""
+    ``file_of(NAME)`` of ``folder`` when ``NAME`` (bare or under ``folder/``) is shipped. The
+    error names the ``listed`` files (default: ``shipped``)."""
     path = Path(name_or_path)
     if path.is_file():
         return path
@@ -70,8 +118,9 @@ def _find(name_or_path, folder: str, shipped: list[str], kind: str, file_of) -> 
     if path.parent in (Path("."), Path(folder)) and stem in shipped:
         root = configs_dir() if folder == "configs" else experiments_dir()
         return root / file_of(stem)
+    listed = shipped if listed is None else listed
     raise ConfigError(
-        f"{name_or_path}: no such {kind} file or shipped {kind}; shipped: {', '.join(shipped)}"
+        f"{name_or_path}: no such {kind} file or shipped {kind}; shipped: {', '.join(listed)}"
     )
 
 

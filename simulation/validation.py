@@ -7,8 +7,9 @@ held-out figures the model misses (part 2) are reported as failed, with their si
 not change the exit status. Five parts:
 
 1. **Calibrated to.** The calibration targets
-   (:data:`simulation.calibration.CALIBRATION_TARGETS`: Markerly 2016 engagement by follower
-   range, micro posts at their rate-card price, Tomoson EMV per dollar) on the baseline
+   (:func:`simulation.calibration.calibration_targets`, read from ``configs/calibration.toml``:
+   Markerly 2016 engagement by follower range, micro posts at their rate-card price, Tomoson
+   2015 EMV per dollar) on the baseline
    scenario, several seeds, each with the parameters it set: reproductions, not evidence.
 2. **Validated against.** Published figures no parameter was fitted to (:data:`HELD_OUT`):
    cost per engagement by tier, HypeAuditor 2018's engagement by follower range, unfollowing
@@ -47,7 +48,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .calibration import CALIBRATION_TARGETS, FIGURES, figure_tables, output_values
+from .calibration import FIGURES, calibration_targets, figure_tables, output_values
 from .config import Config, apply_overrides, config_from_dict, load_config
 from .resources import configs_dir
 from .runner import RunResult, run
@@ -266,9 +267,9 @@ def _range_label(lo: float, hi: float) -> str:
 _CPE_MID = {t: (a + b) / 2 for t, (a, b) in CPE_BENCHMARK.items()}
 _CPE_SOURCE = "agency CPE benchmarks (India, 2024)"
 
-#: The published figures of the brief (and HypeAuditor's benchmark) that no parameter was
-#: fitted to: the validation. None may appear among the calibration targets
-#: (``calibration/targets.toml``); a test checks.
+#: The published figures (docs/REFERENCES.md) that no parameter was fitted to: the
+#: validation. None may appear among the calibration targets (``configs/calibration.toml``);
+#: a test checks.
 HELD_OUT: tuple[HeldOut, ...] = (
     HeldOut(
         "cost per engagement rises with tier (price paid)",
@@ -402,8 +403,8 @@ def published_part(seeds: list[int], quick: bool) -> tuple[pd.DataFrame, list, l
     rows = []
     for s in seeds:
         res = run(cfg, seed=s)
-        cal = output_values(CALIBRATION_TARGETS, res)
-        for t in CALIBRATION_TARGETS:
+        cal = output_values(calibration_targets(), res)
+        for t in calibration_targets():
             rows.append(
                 {"seed": s, "kind": "calibrated", "check": t.name, "i": 0, "model": cal[t.name]}
             )
@@ -419,7 +420,7 @@ def published_part(seeds: list[int], quick: bool) -> tuple[pd.DataFrame, list, l
         return f" (sd {_show(sd[(name, i)], unit)} over {n} seeds)" if n > 1 else ""
 
     calibrated = []
-    for t in CALIBRATION_TARGETS:
+    for t in calibration_targets():
         u = _target_unit(t)
         m = float(mean[(t.name, 0)])
         per_seed = df[(df["check"] == t.name)]["model"]
@@ -898,7 +899,7 @@ def _published_figures(out: Path, pub: pd.DataFrame, size: Size) -> None:
     for kind, items, name, title, log in (
         (
             "calibrated",
-            [(t.name, t.value, t.low, t.high) for t in CALIBRATION_TARGETS],
+            [(t.name, t.value, t.low, t.high) for t in calibration_targets()],
             "calibration.png",
             "Calibrated to (reproductions: each figure set a parameter)",
             False,
@@ -1031,8 +1032,8 @@ only beyond {Z_MAX:g} standard errors (engines: a paired t-test with p below {P_
 ## 1. Calibrated to
 
 The baseline scenario (`configs/baseline.toml`{reduced}) on seeds {seeds}, held against the
-**calibration targets** (`simulation.calibration.CALIBRATION_TARGETS`, the same as
-`calibration/targets.toml`). Each figure set the parameters named beside it, so
+**calibration targets** (`configs/calibration.toml`, the file `influencer-sim calibrate
+calibration` fits). Each figure set the parameters named beside it, so
 meeting it shows the tuning holds: **these are reproductions, not evidence**. A target is
 reproduced when the mean over the seeds is inside its interval.
 

@@ -14,18 +14,18 @@ from conftest import ROOT, tiny_dict
 
 from simulation import calibrate as cal
 from simulation.calibration import (
-    CALIBRATION_TARGETS,
     FIGURES,
-    MARKERLY,
     Target,
+    calibration_targets,
     engagement_by_bucket,
     figure_tables,
+    markerly,
 )
 from simulation.cli import main
 from simulation.config import config_from_dict
 from simulation.runner import run
 
-SHIPPED = ROOT / "calibration" / "targets.toml"
+SHIPPED = ROOT / "configs" / "calibration.toml"
 
 
 # --------------------------------------------------------------------------------------
@@ -110,7 +110,7 @@ def tiny_run():
 def test_pooled_engagement_figure_is_markerlys_measure(tiny_run):
     tables = figure_tables(tiny_run)
     buckets = engagement_by_bucket(tiny_run.influencers)
-    for ((lo, hi), _), label in zip(MARKERLY, buckets, strict=True):
+    for ((lo, hi), _), label in zip(markerly(), buckets, strict=True):
         v = FIGURES["engagement_pooled"].compute(tables, followers=(lo, hi))
         assert v == pytest.approx(buckets[label], nan_ok=True)
 
@@ -138,20 +138,18 @@ def test_steady_state_price_figure(tiny_run):
 # the targets file
 
 
-def test_shipped_targets_are_the_calibration_targets():
+def test_the_calibration_targets_are_the_shipped_file():
+    """One list of targets: the checks and the validation report read the file that
+    ``influencer-sim calibrate calibration`` fits, found through the package."""
     t = cal.load_targets(SHIPPED)
-    assert [x.name for x in t.targets] == [x.name for x in CALIBRATION_TARGETS]
-    for a, b in zip(t.targets, CALIBRATION_TARGETS, strict=True):
-        assert (a.output, a.kwargs, a.source, a.parameters) == (
-            b.output,
-            b.kwargs,
-            b.source,
-            b.parameters,
-        )
-        assert (a.value, a.low, a.high) == pytest.approx((b.value, b.low, b.high))
+    assert calibration_targets() == t.targets
     # every target names its source and the parameters it sets, all of them free
     assert all(x.source and x.parameters for x in t.targets)
     assert {p for x in t.targets for p in x.parameters} == set(t.keys)
+    # Markerly's table is the file's engagement targets: four contiguous ranges, rates falling
+    table = markerly()
+    assert [r for r, _ in table] == [(0, 1e3), (1e3, 1e4), (1e4, 1e5), (1e5, 1e7)]
+    assert [v for _, v in table] == sorted((v for _, v in table), reverse=True)
 
 
 def _write(tmp_path: Path, text: str) -> Path:
@@ -269,7 +267,7 @@ def test_quick_calibration_writes_a_whole_fit(quick):
     for p in data["parameters"]:
         assert p["range_low"] <= p["q05"] <= p["fitted"] <= p["q95"] <= p["range_high"]
         assert p["default_inside"] == (p["q05"] <= p["default"] <= p["q95"])
-    assert [t["target"] for t in data["targets"]] == [t.name for t in CALIBRATION_TARGETS]
+    assert [t["target"] for t in data["targets"]] == [t.name for t in calibration_targets()]
     samples = pd.read_csv(fit / "samples.csv")
     assert len(samples) == 8 and samples["accepted"].sum() == data["method"]["accepted"] == 2
     # the accepted points are the nearest

@@ -23,10 +23,12 @@ from simulation.config import (
     load_config,
     parse_override,
 )
+from simulation.resources import is_targets_file
 from simulation.vocabulary import MACRO, TIERS
 
 ROOT = Path(__file__).resolve().parent.parent
-SCENARIOS = sorted((ROOT / "configs").glob("*.toml"))
+#: The scenario files of configs/ (the calibration targets file beside them is not one).
+SCENARIOS = sorted(p for p in (ROOT / "configs").glob("*.toml") if not is_targets_file(p))
 
 
 def write(tmp_path: Path, text: str, name: str = "scenario.toml") -> Path:

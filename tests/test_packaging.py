@@ -172,11 +172,18 @@ def test_license_and_changelog():
     assert "## [Unreleased]" in log and "keepachangelog.com" in log
 
 
+def _scenario_files() -> list[Path]:
+    """The scenario files of configs/: every file but the calibration targets file."""
+    from simulation.resources import is_targets_file
+
+    return sorted(p for p in (ROOT / "configs").glob("*.toml") if not is_targets_file(p))
+
+
 def test_every_shipped_scenario_opens_with_its_question():
     from simulation.resources import scenario_names, scenario_question
 
     names = scenario_names()
-    assert names == sorted(p.stem for p in (ROOT / "configs").glob("*.toml"))
+    assert names == [p.stem for p in _scenario_files()]
     for name in names:
         q = scenario_question(name)
         assert q.endswith("?") and len(q) > 20, f"configs/{name}.toml: no question first: {q!r}"
@@ -361,6 +368,8 @@ COMMANDS = {
     ],
     "compare": ["compare", "baseline", "saturation", "--quick", "--quiet", "--out", "compare"],
     "bad_name": ["run", "no_such_scenario"],
+    "calibrate": ["calibrate", "calibration", "--quick", "--quiet", "--out", "calibration"],
+    "targets_as_scenario": ["run", "calibration"],
     "version": ["--version"],
     "scenarios": ["scenarios"],
     "where": None,  # which simulation the environment imports
@@ -418,8 +427,9 @@ def test_version(outcomes):
 
 def test_scenarios_lists_names_and_questions(outcomes, installed):
     out = _ok(outcomes, "scenarios").stdout
-    for path in (ROOT / "configs").glob("*.toml"):
+    for path in _scenario_files():
         assert re.search(rf"^{path.stem} +\S.*\?$", out, flags=re.M), f"{path.stem} in:\n{out}"
+    assert not re.search(r"^calibration ", out, flags=re.M)  # the targets file is not one
     assert str(installed["site"]) in out  # where to copy a scenario from
 
 
@@ -436,6 +446,17 @@ def test_a_bad_scenario_name_is_one_line(outcomes):
     assert res.returncode == 2
     lines = res.stderr.strip().splitlines()
     assert len(lines) == 1 and "shipped: " in lines[0] and "baseline" in lines[0], res.stderr
+
+
+def test_calibrate_the_shipped_targets_by_name(outcomes, installed):
+    """The published targets ship with the package: ``calibrate calibration`` finds them and
+    their base scenario from an empty folder; ``run`` refuses them with one line."""
+    assert "design points accepted" in _ok(outcomes, "calibrate").stdout
+    assert (installed["work"] / "calibration" / "fit" / "fit.json").is_file()
+    res, _ = outcomes["targets_as_scenario"]
+    assert res.returncode == 2
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1 and "influencer-sim calibrate calibration" in lines[0], res.stderr
 
 
 def test_validate_quick(outcomes, installed):

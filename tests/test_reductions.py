@@ -1,4 +1,5 @@
-"""The market model reduces to the classic models of the brief (known-answer tests).
+"""The market model reduces to the classic models it contains (known-answer tests; the sources:
+docs/REFERENCES.md).
 
 Bass (1969): with influencers and prices switched off, adoption on a complete graph follows
 the discrete Bass recursion F' = F + (p + qF)(1 - F). Independent cascade (Kempe, Kleinberg

@@ -6,10 +6,12 @@ import pytest
 
 from simulation.cli import main
 from simulation.config import load_config
+from simulation.resources import is_targets_file, scenario_names, targets_names
 from simulation.runner import run
 from simulation.vocabulary import MICRO, STRATEGIES, STRATEGY_CELEBRITY, STRATEGY_MICRO, TIERS
 
-SCENARIOS = sorted(Path("configs").glob("*.toml"))
+#: The scenario files of configs/: every file but the calibration targets file.
+SCENARIOS = sorted(p for p in Path("configs").glob("*.toml") if not is_targets_file(p))
 #: The same markets, coarser: 3,000 followers (at least one per account) for 40 days.
 SMALL = ["population.n_followers=3000", "run.steps=40"]
 
@@ -36,6 +38,23 @@ def test_the_seven_scenarios_of_the_issue_exist():
         "bass",
         "cascade",
     } <= names
+
+
+def test_the_calibration_targets_file_is_not_a_scenario(capsys):
+    """configs/calibration.toml sits beside the scenarios (so it ships) but is told apart by
+    its [[targets]] tables: not listed, and run refuses it by name or path with one line."""
+    assert targets_names() == ["calibration"]
+    assert "calibration" not in scenario_names()
+    assert scenario_names() == [p.stem for p in SCENARIOS]
+    for arg in ("calibration", "configs/calibration.toml"):
+        assert main(["run", arg]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert err == [
+            f"influencer-sim: error: {arg}: a calibration targets file, not a scenario; "
+            f"run it with influencer-sim calibrate {arg}"
+        ]
+    assert main(["scenarios"]) == 0
+    assert not any(x.startswith("calibration ") for x in capsys.readouterr().out.splitlines())
 
 
 @pytest.mark.parametrize("path", SCENARIOS, ids=[p.stem for p in SCENARIOS])

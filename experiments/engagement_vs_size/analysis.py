@@ -21,16 +21,21 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from simulation.calibration import MARKERLY, engagement_by_bucket
+from simulation.calibration import engagement_by_bucket, markerly
 from simulation.experiment import save_figure, save_table
 from simulation.sweep.analysis import mean_ci, summarise
 from simulation.sweep.store import read_table
 from simulation.vocabulary import TIERS
 
-#: Geometric midpoints of Markerly's ranges (the first from 100 followers), for range slopes.
-MIDPOINTS = np.array([np.sqrt(max(lo, 100) * hi) for (lo, hi), _ in MARKERLY])
 #: Markerly's reference in the figures: a colour of neither a tier nor a strategy.
 MARKERLY_COLOR = "#8c510a"
+
+
+def _midpoints() -> np.ndarray:
+    """Geometric midpoints of Markerly's ranges (the first from 100 followers), for range
+    slopes."""
+    return np.array([np.sqrt(max(lo, 100) * hi) for (lo, hi), _ in markerly()])
+
 
 _COLS = [
     "influencer",
@@ -73,7 +78,7 @@ def _range_slope(rates: np.ndarray) -> float:
     ok = np.isfinite(rates) & (rates > 0)
     if ok.sum() < 2:
         return float("nan")
-    return float(np.polyfit(np.log(MIDPOINTS[ok]), np.log(rates[ok]), 1)[0])
+    return float(np.polyfit(np.log(_midpoints()[ok]), np.log(rates[ok]), 1)[0])
 
 
 def analyze(sweeps: dict[str, Path], out: Path) -> dict:
@@ -90,12 +95,13 @@ def analyze(sweeps: dict[str, Path], out: Path) -> dict:
     ratio_runs = read_table(folder, "ratio")
     r = int(ratio_runs["replicate"].nunique())
 
-    order = [f"{lo:g}-{hi:g}" for (lo, hi), _ in MARKERLY]
+    table = markerly()
+    order = [f"{lo:g}-{hi:g}" for (lo, hi), _ in table]
     by_range = summarise(ranges, ["range"], "rate")
     by_range["order"] = by_range["range"].map(order.index)
     by_range = by_range.sort_values("order").drop(columns="order").reset_index(drop=True)
     by_range["markerly"] = by_range["range"].map(
-        dict(zip(order, (t for _, t in MARKERLY), strict=True))
+        dict(zip(order, (t for _, t in table), strict=True))
     )
     by_range["model_over_markerly"] = by_range["mean"] / by_range["markerly"]
     save_table(by_range, out, "engagement_by_range")
@@ -111,7 +117,7 @@ def analyze(sweeps: dict[str, Path], out: Path) -> dict:
     ratio = mean_ci(per_rep["micro_to_celebrity"])
     slope = mean_ci(per_rep["slope"])
     range_slope = mean_ci(range_slopes)
-    markerly_slope = _range_slope(np.array([t for _, t in MARKERLY]))
+    markerly_slope = _range_slope(np.array([t for _, t in table]))
 
     # figure 1: log-log scatter of influencers with the pooled rate by range
     tier_colors = _tier_colors()
@@ -129,7 +135,7 @@ def analyze(sweeps: dict[str, Path], out: Path) -> dict:
             color=tier_colors[tier],
             label=f"{tier} (replicate 0)",
         )
-    for ((lo, hi), target), (_, row) in zip(MARKERLY, by_range.iterrows(), strict=True):
+    for ((lo, hi), target), (_, row) in zip(table, by_range.iterrows(), strict=True):
         lo = max(lo, 100)
         first = lo == 100
         ax.hlines(
@@ -151,8 +157,8 @@ def analyze(sweeps: dict[str, Path], out: Path) -> dict:
         )
         ax.fill_between([lo, hi], row["ci_low"], row["ci_high"], color="black", alpha=0.2, lw=0)
     xs = np.logspace(2, 7, 20)
-    mk = np.log([t for _, t in MARKERLY])
-    a = mk.mean() + 0.18 * np.log(MIDPOINTS).mean()
+    mk = np.log([t for _, t in table])
+    a = mk.mean() + 0.18 * np.log(_midpoints()).mean()
     ax.plot(
         xs,
         np.exp(a) * xs**-0.18,

@@ -273,14 +273,14 @@ INFO: tuple[tuple[str, str], ...] = (
     (
         "Credits and references",
         "influencer-sim (MIT licence; cite with `CITATION.cff`), built on Mesa 3 and Solara. "
-        "Figures it is calibrated to or checked against: Markerly 2016 (engagement by "
+        "Figures and models it draws on: Markerly 2016 (engagement by "
         "size); Experticity / Keller Fay 2016 and ExpertVoice 2018 (trust in "
         "recommendations); Mediakix 2017 and Influencer Marketing Hub 2021-2024 (prices); "
         "Tomoson 2015 (earned media value); Rakuten 2019 and Takumi 2019 (unfollowing); "
         "Wearisma 2018 (sponsored share); Fainmesser & Galeotti 2021 (endorsement "
         "economics); Bakshy et al. 2011 (cost-effective seeding); Bass 1969 and Kempe, "
-        "Kleinberg & Tardos 2003 (the diffusion models it contains). Sources and what was "
-        "fitted to what: `docs/CALIBRATION.md`, `docs/RESULTS.md`.",
+        "Kleinberg & Tardos 2003 (the diffusion models it contains). Every source in full: "
+        "`docs/REFERENCES.md`; what was fitted to what: `docs/CALIBRATION.md`.",
     ),
 )
 

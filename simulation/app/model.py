@@ -224,9 +224,12 @@ FOLLOWERS = Lever(
 
 def scenario_names(folder: str | Path | None = None) -> list[str]:
     """Names of the scenario files in ``folder`` (default: the shipped scenarios, found by
-    :mod:`simulation.resources`; read now: the folder grows)."""
+    :mod:`simulation.resources`; read now: the folder grows), calibration targets files left
+    out."""
     folder = Path(folder) if folder is not None else resources.configs_dir()
-    return sorted(p.stem for p in folder.glob("*.toml")) if folder.is_dir() else []
+    if not folder.is_dir():
+        return []
+    return sorted(p.stem for p in folder.glob("*.toml") if not resources.is_targets_file(p))
 
 
 def scenario_config(name: str, folder: str | Path | None = None) -> Config:
