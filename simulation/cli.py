@@ -133,7 +133,9 @@ def our_brand_report(o: dict) -> list[str]:
         f"{ratio(o['return_per_dollar'])} (peers {ratio(o['peers_return_per_dollar'])}); peers "
         "are the market's brands of its strategy",
         *(
-            [
+            ["note: our brand had no budget (our_brand.budget = 0)"]
+            if not o["budget"]
+            else [
                 "note: our brand bought no influencer post (none was expected to clear "
                 "brands.hurdle); its sales per $ are from its own posts alone"
             ]

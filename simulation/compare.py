@@ -513,6 +513,8 @@ def headline(plan: Plan, numbers: dict) -> list[str]:
     for s in plan.scenarios[1:]:
         d = numbers["differences"][s.label]
         yes = [k for k, v in d.items() if v["distinguishable"]]
+        # our brand's own outcomes first: the plan a strategist compares
+        yes.sort(key=lambda k: not (k.startswith("our_brand.") and "peers" not in k))
         lines.append(
             f"{s.label} vs {ref}: {len(yes)} of {len(d)} outcomes differ "
             f"(95% intervals, {numbers['replications']} replications)"
@@ -563,6 +565,11 @@ def _stats(plan: Plan, runs: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
             vals.append((sc, key, label, words, m, lo, hi, int(np.isfinite(y[j]).sum())))
         ref_mean = mean_ci(y[0])[0]
         for j, (m, lo, hi, k) in enumerate(paired_differences(y)):
+            if j and key.startswith("our_brand.peers_") and not _same_peers(plan, j):
+                # the peers are the brands of our brand's strategy: another strategy, another
+                # group, so the difference says nothing about the plan
+                m = lo = hi = math.nan
+                k = 0
             if j:  # the relative change: the mean difference over the reference's mean
                 rel = m / abs(ref_mean) if np.isfinite(ref_mean) and ref_mean else math.nan
                 diffs.append((labels[j], labels[0], key, label, words, m, lo, hi, k, rel))
@@ -575,6 +582,13 @@ def _stats(plan: Plan, runs: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     d.loc[d["n"] < 2, ["ci_low", "ci_high"]] = math.nan
     d["distinguishable"] = (d["ci_low"] > 0) | (d["ci_high"] < 0)  # False without an interval
     return values, d
+
+
+def _same_peers(plan: Plan, j: int) -> bool:
+    """Whether scenario ``j``'s our brand has the reference's strategy (so the same peers)."""
+    return (
+        plan.scenarios[j].config.our_brand.strategy == plan.scenarios[0].config.our_brand.strategy
+    )
 
 
 # -- numbers in words -------------------------------------------------------------------------
@@ -798,9 +812,11 @@ def _markdown(plan: Plan, values: pd.DataFrame, diffs: pd.DataFrame, figures: li
         kind = _kind(key)
         d = _decimals(kind, (rows["ci_high"] - rows["difference"]).to_numpy())
         cells = []
-        for r in rows.itertuples():
+        for j, r in enumerate(rows.itertuples(), start=1):
             c = _interval(r.difference, r.ci_low, r.ci_high, kind, d, diff=True, n=r.n)
-            if r.difference == 0 and r.ci_low == 0 and r.ci_high == 0:
+            if key.startswith("our_brand.peers_") and not _same_peers(plan, j):
+                c = "not compared: our brand's strategy differs, so its peers do"
+            elif r.difference == 0 and r.ci_low == 0 and r.ci_high == 0:
                 c = "0 (the same in every run)"
             elif np.isfinite(r.difference):
                 c += "" if r.distinguishable else " (not distinguishable)"
@@ -855,6 +871,14 @@ def _markdown(plan: Plan, values: pd.DataFrame, diffs: pd.DataFrame, figures: li
     return "\n".join(L)
 
 
+def _relative(x: float) -> str:
+    """``, +55%``; one decimal below 1% (``, -0.4%``), so a real difference never reads
+    ``-0%``; empty without a value."""
+    if not np.isfinite(x):
+        return ""
+    return f", {x:+.1%}" if abs(x) < 0.01 else f", {x:+.0%}"
+
+
 def _steps_note(plan: Plan) -> list[str]:
     """A line naming the scenarios whose own ``run.steps`` the comparison did not run."""
     days = plan.sweep.steps
@@ -862,8 +886,8 @@ def _steps_note(plan: Plan) -> list[str]:
     if not other or plan.quick:
         return []
     return [
-        f"Every scenario ran {_number(days)} days, so all are on the same horizon; the files of "
-        f"{', '.join(other)} set other days.",
+        f"Every scenario ran {_number(days)} days, so all are on the same horizon; run alone, "
+        f"{', '.join(other)} would run the days in brackets (its `run.steps`, or the default).",
         "",
     ]
 
@@ -900,7 +924,7 @@ def _sentences(plan: Plan, values: pd.DataFrame, diffs: pd.DataFrame) -> list[st
             va, vb = float(a["mean"].iloc[0]), float(b["mean"].iloc[0])
             # the values with the difference's decimals, so that they show it
             pd_ = max(vd, _decimals(kind, [a["ci_high"].iloc[0] - va, b["ci_high"].iloc[0] - vb]))
-            rel = f", {r.relative:+.0%}" if np.isfinite(r.relative) else ""
+            rel = _relative(r.relative)
             lines.append(
                 f"- {r.label}: {_fmt(va, kind, pd_)} against {_fmt(vb, kind, pd_)}, "
                 f"{_fmt(r.difference, kind, vd, True, True)} (95% interval "

@@ -869,6 +869,11 @@ def config_from_dict(data: dict[str, Any], base_dir: str | Path = ".") -> Config
                 f"{name}.{bad[0]}: unknown key; allowed keys in [{name}] are {', '.join(fields)}"
             )
         kwargs = {k: _check_value(name, fields[k], v) for k, v in values.items()}
+        if name == "our_brand" and values and "strategy" not in values:
+            raise ConfigError(
+                "our_brand.strategy: not set; an [our_brand] table needs one: 'micro', "
+                "'celebrity' or 'mixed' ('none' for no focal brand)"
+            )
         sections[name] = cls(**kwargs)
     cfg = Config(**sections, base_dir=str(base_dir))
     _check_cross(cfg)

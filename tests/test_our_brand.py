@@ -137,3 +137,37 @@ def test_compare_reports_our_brand_only_when_a_scenario_has_one(tmp_path):
     assert "our_brand.sales_per_dollar" in with_ours.text
     assert not any(k.startswith("our_brand") for k, _, _ in without.outcomes)
     assert "our_brand" not in without.text
+
+
+def test_an_our_brand_table_without_a_strategy_is_refused(tmp_path):
+    """A brand that would vanish silently (the strategy defaults to none) is one clear error."""
+    f = tmp_path / "mine.toml"
+    f.write_text("[our_brand]\ncategory = 3\nbudget = 5000.0\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"our_brand\.strategy: not set"):
+        load_config(f)
+    f.write_text('[our_brand]\nstrategy = "none"\ncategory = 3\n', encoding="utf-8")
+    assert load_config(f).our_brand.strategy == "none"  # switched off on purpose
+
+
+def test_compare_does_not_difference_peers_of_different_strategies(tmp_path):
+    """Our brand's peers are the brands of its strategy: between a micro plan and a mixed plan
+    they are other brands, so the report does not subtract them (our brand's own rows it
+    does)."""
+    import pandas as pd
+
+    from simulation.compare import run_compare
+
+    plans = []
+    for s in ("micro", "mixed"):
+        f = tmp_path / f"{s}.toml"
+        f.write_text(f'[our_brand]\nstrategy = "{s}"\n', encoding="utf-8")
+        plans.append(str(f))
+    out = tmp_path / "cmp"
+    run_compare(plans, out, quick=True, workers=1, progress=False)
+    diffs = pd.read_csv(out / "differences.csv")
+    peers = diffs[diffs["outcome"] == "our_brand.peers_sales_per_dollar"]
+    own = diffs[diffs["outcome"] == "our_brand.budget_used_share"]
+    assert len(peers) == 1 and peers["difference"].isna().all()
+    assert np.isfinite(own["difference"]).all()
+    report = (out / "report.md").read_text(encoding="utf-8")
+    assert "not compared: our brand's strategy differs, so its peers do" in report
