@@ -248,3 +248,15 @@ def test_one_replication_says_the_noise_is_unknown(luck_file, tmp_path, capsys):
     assert diag["seed_share_of_means"].isna().all()
     assert not diag["indices_settled"].any()
     assert math.isnan(diag["seed_share_of_runs"].iloc[0])
+
+
+def test_an_outcome_without_any_value_says_so_not_that_it_needs_replications():
+    """An outcome no run has (sales per $ of a strategy no brand uses) is not a question of
+    replications."""
+    nan = float("nan")
+    conv = pd.DataFrame(
+        {"r": [2, 4], "mean": [nan, nan], "ci_half": [nan, nan], "spread": [nan, nan]}
+    )
+    assert dg.settled_means(conv, None, 3) == (False, False, "no run has a value for it")
+    one = pd.DataFrame({"r": [1], "mean": [2.0], "ci_half": [nan], "spread": [0.1]})
+    assert dg.settled_means(one, None, 3)[2] == "needs at least two replications"

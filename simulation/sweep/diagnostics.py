@@ -437,6 +437,9 @@ def settled_means(
         settled (the grand mean known to within 10% of the spread of the point means, and
         steady from half the replications), and the reasons in words.
     """
+    if len(conv) and not np.isfinite(conv["mean"]).any():
+        # e.g. sales per $ of a strategy no brand has, or EMV per $ with no influencer spend
+        return (False if n_points > 1 else None), False, "no run has a value for it"
     if len(conv) < 2 or not np.isfinite(conv["ci_half"].iloc[-1]):
         return (False if n_points > 1 else None), False, "needs at least two replications"
     last = conv.iloc[-1]
