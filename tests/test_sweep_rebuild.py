@@ -35,6 +35,7 @@ set = { "behaviour.unfollow_rate" = 0.07 }
 [factors]
 behaviour.trust_erosion = { low = 0.5, high = 2.0 }
 brands.budget = { low = 1000.0, high = 9000.0 }
+influencers.sponsored_cap = { low = 2, high = 12 }
 
 [design]
 kind = "lhs"
@@ -89,6 +90,8 @@ def test_show_run_writes_a_scenario_that_reproduces_the_run(sweep_file, tmp_path
     # 2. the printed command line on the sweep's base scenario: the same bytes
     args = shlex.split(command)
     assert args[:2] == ["influencer-sim", "run"]
+    cap = load_config(scen).influencers.sponsored_cap
+    assert f"influencers.sponsored_cap={cap}" in args  # an integer key as an integer, not 8.0
     assert main([*args[1:], "--out", str(tmp_path / "b"), "--quiet"]) == 0
     for name in ("timeseries.parquet", "influencers.parquet", "brands.parquet", "summary.json"):
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()

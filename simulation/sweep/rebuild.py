@@ -82,8 +82,10 @@ class RunScenario:
     def command(self) -> str:
         """The same run as ``influencer-sim run BASE --set ...`` on the sweep's base file."""
         parts = ["influencer-sim", "run", self.base_file]
-        for k, v in {**self.base_set, **self.factors}.items():
-            parts += ["--set", f"{k}={toml_literal(v)}"]
+        for k in {**self.base_set, **self.factors}:
+            # the resolved value, so an integer key reads 8, not the design's 8.0
+            section, key = k.split(".", 1)
+            parts += ["--set", f"{k}={toml_literal(getattr(getattr(self.config, section), key))}"]
         parts += ["--seed", str(self.seed), "--steps", str(self.config.run.steps)]
         return shlex.join(parts)
 
