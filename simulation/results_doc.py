@@ -338,6 +338,17 @@ def _provenance(out: Outputs) -> tuple[str, list[list[str]]]:
     vm = out.validation_manifest
     commits.add((vm.get("git_commit") or "unknown")[:10])
     dates.append(vm.get("updated", "")[:10])
+    rows.append(
+        [
+            "`validate`" + (" (quick)" if vm.get("quick") else ""),
+            "",
+            "",
+            "",
+            (vm.get("git_commit") or "unknown")[:10]
+            + (" (with uncommitted changes)" if vm.get("git_dirty") else ""),
+            vm.get("updated", "")[:10],
+        ]
+    )
     span = min(dates) if min(dates) == max(dates) else f"{min(dates)} to {max(dates)}"
     which = ", ".join(sorted(commits))
     return f"commit{'s' if len(commits) > 1 else ''} {which}, {span}", rows
@@ -399,7 +410,8 @@ common random numbers (`seeds = "common"`, root seed {seeds["root_seed"]}): repl
 every condition uses the same seed (`docs/SWEEPS.md`), so conditions are compared on the same
 markets.
 
-The outputs, per experiment (the commit and date from the sweeps' manifests):
+The outputs, per experiment and for the validation report (the commit and date from their
+manifests):
 
 {table(["experiment", "runs", "replications", "days", "commit", "date"], rows)}
 
