@@ -671,7 +671,9 @@ def results_section(summary: dict, scenario: dict) -> str:
             b["sentence"],
             num(b["coverage"]),
             num(b["density"]),
-            "" if b.get("least_stable") is None else num(b["least_stable"], ".0%"),
+            "-"
+            if b.get("least_stable") is None
+            else num(b["least_stable"], ".0%").replace("none", "-"),
         ]
         for b in n["boxes"]
     ]
