@@ -543,9 +543,13 @@ def _validation(out: Outputs) -> str:
     if any(c["check"] == "celebrity price per follower" and c["pass"] == "yes" for c in held) and (
         not any(_finite(r["cpe_celebrity"]) for r in bm)
     ):
+        sc = out.scenario("baseline_market")
         floor = (
             "The celebrity price per follower is reproduced only because celebrity prices sit at "
-            "their floor: no brand buys a celebrity post at the defaults (`baseline_market`). "
+            "their floor: no brand buys a celebrity post at the defaults (`baseline_market`); "
+            f"and the largest account has {sc['influencers']['celebrity_max']:,} followers in a "
+            f"market of {sc['population']['people']:,} people, far from the accounts of the "
+            "published prices. "
         )
     return f"""## Calibration, validation, and the classic models the model contains
 

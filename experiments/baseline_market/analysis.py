@@ -251,6 +251,18 @@ RESULTS_FIGURES = {"baseline_market.png": "baseline_market.png"}
 
 _STRATEGY_ORDER = ("micro", "mixed", "celebrity")
 
+#: How the outcomes compared between resolutions read in a sentence.
+_LABELS = {
+    "adopted_share": "adopted share",
+    "sponsored_share": "sponsored share",
+    "sales_per_dollar_micro": "micro brands' sales per dollar",
+    "sales_per_dollar_mixed": "mixed brands' sales per dollar",
+    "price_nano": "nano price",
+    "price_micro": "micro price",
+    "price_celebrity": "celebrity price",
+    "cpe_all_in_nano": "nano all-in cost per engagement",
+}
+
 
 def _sizes(numbers: dict) -> tuple[list[dict], dict, dict]:
     """The rows by population size, the middle size's row (the experiments' market in the
@@ -364,28 +376,18 @@ def results_section(summary: dict, scenario: dict) -> str:
         ("unfollowed share", "unfollowed_share", ".1%", ""),
     ):
         size_rows.append([label, *[est_row(r, col, fmt, unit) for r in rows]])
-    labels = {
-        "adopted_share": "adopted share",
-        "sponsored_share": "sponsored share",
-        "sales_per_dollar_micro": "micro brands' sales per dollar",
-        "sales_per_dollar_mixed": "mixed brands' sales per dollar",
-        "price_nano": "nano price",
-        "price_micro": "micro price",
-        "price_celebrity": "celebrity price",
-        "cpe_all_in_nano": "nano all-in cost per engagement",
-    }
     ratios = [d for d in n["paired"]["largest_over"] if d["n_followers"] == m]
     same = [d for d in ratios if sign_word(*d["ci"], "x", "x", level=1.0) != "x"]
     moved = [d for d in ratios if d not in same]
     scale = (
         f"Paired by replicate, {big:,} against {m:,} followers: "
-        + ", ".join(f"{labels[d['outcome']]} {est_d(d)}" for d in ratios)
+        + ", ".join(f"{_LABELS[d['outcome']]} {est_d(d)}" for d in ratios)
         + " as large. "
     )
     if moved:
         scale += (
             "**Different between the two resolutions**: "
-            + ", ".join(labels[d["outcome"]] for d in moved)
+            + ", ".join(_LABELS[d["outcome"]] for d in moved)
             + "; the others are not distinguishable. "
         )
     else:
@@ -491,6 +493,22 @@ def results_notes(summary: dict, scenario: dict) -> list[str]:
             f"**The steady-state check does not pass in every run**: in {len(unsettled)} of "
             f"{len(n['steady_state'])} baseline runs a tier's mean price is still drifting over "
             'the last quarter (section "The market at its defaults").'
+        )
+    m, big = main["n_followers"], rows[-1]["n_followers"]
+    ratios = [d for d in n["paired"]["largest_over"] if d["n_followers"] == m]
+    moved = [d["outcome"] for d in ratios if not d["ci"][0] <= 1 <= d["ci"][1]]
+    if ratios and big != m:
+        notes.append(
+            "**One population scale holds for most outcomes**, within what "
+            f"{summary['replications']} replications resolve: paired by replicate, "
+            + (
+                "only "
+                + ", ".join(_LABELS[o] for o in moved)
+                + (" differs" if len(moved) == 1 else " differ")
+                if moved
+                else "none of the outcomes compared differs"
+            )
+            + f" between {big:,} and {m:,} followers (`baseline_market`)."
         )
     if not np.isfinite(main["emv_per_dollar_celebrity"]):
         notes.append(
