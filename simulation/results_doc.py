@@ -36,11 +36,19 @@ __all__ = [
     "build",
     "cite",
     "est",
+    "est_ci",
+    "est_d",
+    "est_row",
+    "figure",
+    "figures",
     "main",
     "money",
     "num",
-    "pct",
+    "read_outputs",
+    "reflow",
     "sign_word",
+    "table",
+    "write",
 ]
 
 #: The experiments the document reports, in its order.
@@ -77,11 +85,6 @@ def _finite(x) -> bool:
 def num(x, fmt: str = ".2f") -> str:
     """``x`` in ``fmt``; ``none`` for a missing value (NaN: nothing to measure)."""
     return format(x, fmt) if _finite(x) else "none"
-
-
-def pct(x, fmt: str = ".1%") -> str:
-    """``x`` as a percentage."""
-    return num(x, fmt)
 
 
 def money(x, fmt: str = ".2f", unit: str = "$") -> str:
