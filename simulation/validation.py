@@ -55,6 +55,7 @@ from .runner import RunResult, run
 from .sweep.design import RunSpec
 from .sweep.evaluate import Evaluation
 from .vocabulary import CELEBRITY, MICRO, TIERS
+from .writer import git_commit, git_dirty
 
 __all__ = [
     "EngineRun",
@@ -780,7 +781,8 @@ def _size(quick: bool) -> Size:
 
 
 def validate(out: Path, quick: bool = False) -> tuple[list[ValidationCheck], Path]:
-    """Run every check, write ``out/report.md`` with figures and tables; return the checks."""
+    """Run every check, write ``out/report.md`` with figures and tables, ``checks.json`` (the
+    checks) and ``manifest.json`` (commit, date, wall time); return the checks."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -886,6 +888,16 @@ def validate(out: Path, quick: bool = False) -> tuple[list[ValidationCheck], Pat
     path = out / "report.md"
     path.write_text(report)
     (out / "checks.json").write_text(json.dumps([c.row() for c in checks], indent=2) + "\n")
+    # what made the report, for the documents generated from it (scripts/update_results_doc.py)
+    made = {
+        "kind": "influencer-sim validate",
+        "quick": quick,
+        "wall_time": time.perf_counter() - t0,
+        "git_commit": git_commit(),
+        "git_dirty": git_dirty(),
+        "updated": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
+    (out / "manifest.json").write_text(json.dumps(made, indent=2) + "\n")
     return checks, path
 
 

@@ -73,3 +73,37 @@ def baseline_run(n_followers: int | None = None, seed: int | None = None, steps:
     sets = [] if n_followers is None else [f"population.n_followers={n_followers}"]
     cfg = load_config(ROOT / "configs" / "baseline.toml", sets)
     return run(cfg, seed=seed, steps=steps)
+
+
+@pytest.fixture(scope="session")
+def quick_experiment(tmp_path_factory):
+    """Factory: ``quick_experiment(name)`` runs experiment ``name``'s quick version once per
+    session into one folder (``<folder>/<name>``) and returns that folder and its numbers;
+    the test of every experiment and the test of docs/RESULTS.md share the runs."""
+    from simulation.experiment import run_experiment
+
+    root = tmp_path_factory.mktemp("quick_results")
+    done: dict[str, dict] = {}
+
+    def make(name: str) -> tuple[Path, dict]:
+        if name not in done:
+            done[name] = run_experiment(name, root / name, quick=True, progress=False)
+        return root / name, done[name]
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def quick_validation(tmp_path_factory):
+    """``influencer-sim validate --quick`` once per session: its folder, exit status and what
+    it printed."""
+    import contextlib
+    import io
+
+    from simulation.cli import main
+
+    out = tmp_path_factory.mktemp("quick_validation") / "validation"
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        code = main(["validate", "--quick", "--out", str(out)])
+    return out, code, printed.getvalue()

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from simulation.cli import main
-from simulation.experiment import experiment_names, run_experiment, sweep_files
+from simulation.experiment import experiment_names, sweep_files
 from simulation.resources import configs_dir, experiments_dir
 from simulation.sweep.analysis import mean_ci
 from simulation.sweep.spec import load_sweep
@@ -45,9 +45,8 @@ def test_mean_ci_matches_students_t():
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_experiment_runs_end_to_end(tmp_path, name):
-    out = tmp_path / name
-    numbers = run_experiment(name, out, quick=True, progress=False)
+def test_experiment_runs_end_to_end(quick_experiment, name):
+    out, numbers = quick_experiment(name)
     assert numbers
     summary = json.loads((out / "summary.json").read_text())
     assert summary["experiment"] == name and summary["quick"] is True

@@ -2,6 +2,7 @@
 answers pass, the held-out figures are reported with their sources and sizes, none of them is a
 calibration target, and the known answers behind the checks are right."""
 
+import json
 import math
 import re
 
@@ -52,9 +53,9 @@ def test_the_held_out_figures_cover_the_published_figures():
         assert what in text, what
 
 
-def test_validate_quick_writes_a_report(tmp_path, capsys):
-    out = tmp_path / "validation"
-    assert main(["validate", "--quick", "--out", str(out)]) == 0
+def test_validate_quick_writes_a_report(quick_validation):
+    out, code, printed = quick_validation
+    assert code == 0
     report = (out / "report.md").read_text()
     assert "reproduction and known-answer checks:" in report and " 0 fail." in report
     cal, held = report.split("## 1. Calibrated to")[1].split("## 2. Validated against")
@@ -79,7 +80,10 @@ def test_validate_quick_writes_a_report(tmp_path, capsys):
         "published.csv",
     ):
         assert (out / name).stat().st_size > 0
-    assert "checks pass" in capsys.readouterr().out
+    assert "checks pass" in printed
+    made = json.loads((out / "manifest.json").read_text())
+    assert made["kind"] == "influencer-sim validate" and made["quick"] is True
+    assert made["wall_time"] > 0 and made["updated"].endswith("Z")
 
 
 def test_validate_exits_1_when_a_check_fails(tmp_path, monkeypatch, capsys):

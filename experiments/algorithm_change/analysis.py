@@ -71,13 +71,16 @@ def analyze(sweeps: dict[str, Path], out: Path) -> dict:
     df["day"] = df["step"] - 1
     save_table(df, out, "daily")
 
+    df["customers_all"] = df[list(CHANNELS.values())].sum(axis=1)
     near = df[(df["day"] >= change - window) & (df["day"] < change + window)].copy()
     near["period"] = np.where(near["day"] < change, "before", "after")
     cols = [
         "own_impressions",
         "sponsored_impressions",
         *CHANNELS.values(),
+        "customers_all",
         "deals",
+        "brand_spend",
         "budget_share_own",
     ]
     per_rep = near.groupby(["arm", "period", "replicate"])[cols].mean().reset_index()
@@ -91,10 +94,13 @@ def analyze(sweeps: dict[str, Path], out: Path) -> dict:
     effects = {}
     for o in (
         "own_impressions",
+        "sponsored_impressions",
         "customers_own",
         "customers",
         "customers_wom",
+        "customers_all",
         "deals",
+        "brand_spend",
         "budget_share_own",
     ):
         ratio = after[(o, "demotion")] / after[(o, "control")]
@@ -175,9 +181,16 @@ def analyze(sweeps: dict[str, Path], out: Path) -> dict:
     )
     save_figure(fig, out, "algorithm_change")
 
+    arms = read_manifest(sweeps["sweep"])["sweep"]["factors"]["arm"]["sets"]
+    demotion = {arm: dict(sets).get("algorithm.brand_demotion") for arm, sets in arms}
+    last = df[df["day"] == df["day"].max()]
+    share_end = {arm: float(g["budget_share_own"].mean()) for arm, g in last.groupby("arm")}
     return {
         "change_day": change,
         "window_days": window,
+        "demotion": demotion.get("demotion"),
+        "last_day": int(df["day"].max()),
+        "budget_share_own_last_day": share_end,
         "before_after": table.to_dict(orient="records"),
         "effects": effects,
     }
@@ -201,3 +214,80 @@ def headline(numbers: dict) -> list[str]:
             lo, hi = e["ci"]
             lines.append(f"  {label}: {e['demotion_over_control_after']:.2f} [{lo:.2f}, {hi:.2f}]")
     return lines
+
+
+# -- docs/RESULTS.md -----------------------------------------------------------------------
+
+#: The figures docs/RESULTS.md shows: file in results/algorithm_change/ -> name in docs/figures.
+RESULTS_FIGURES = {"algorithm_change.png": "algorithm_change.png"}
+
+
+def results_section(summary: dict, scenario: dict) -> str:
+    """The section of docs/RESULTS.md, from the numbers of ``summary.json``."""
+    from simulation.results_doc import est, figure, num, sign_word
+
+    n = summary["results"]
+    e = n["effects"]
+
+    def ratio(k: str, fmt: str = ".2f") -> str:
+        d = e[k]
+        return est(d["demotion_over_control_after"], *d["ci"], fmt)
+
+    def word(k: str, up: str, down: str) -> str:
+        return sign_word(*e[k]["ci"], up, down, level=1.0)
+
+    ba = {(r["arm"], r["period"]): r for r in n["before_after"]}
+    stop = e["own_impressions"]["demotion_over_control_after"] == 0
+    demotion = n["demotion"]
+    share = n["budget_share_own_last_day"]
+    own = (
+        "**Brands stop promoting their own posts altogether**: own-post views and customers "
+        "fall to zero after the change, not by the demotion's share"
+        if stop
+        else f"Own-post views fall to {ratio('own_impressions')} of the control's"
+    )
+    influencer_share = ba.get(("demotion", "after"), {}).get("influencer_share_of_customers")
+    control_share = ba.get(("control", "after"), {}).get("influencer_share_of_customers")
+    return f"""## 7. Suppressed brand content: the algorithm change
+
+{figure("algorithm_change", "algorithm_change.png", "algorithm_change.png", "algorithm change")}
+From day {n["change_day"]} the feed shows brands' own posts to {demotion:.0%} fewer people
+(the demotion arm of `configs/algorithm_change.toml` against a control without it,
+{summary["replications"]} paired replications, {summary["steps"]} days,
+{scenario["population"]["n_followers"]:,} followers).
+Demotion over control over the {n["window_days"]} days after the change, paired by replicate:
+
+- {own}.
+- Brands' planned share of their budget for own posts is {ratio("budget_share_own")} of the
+  control's ({word("budget_share_own", "more", "budget moves toward influencers")}); on the
+  last day (day {n["last_day"]}) it is {num(share.get("demotion"))} with the demotion and
+  {num(share.get("control"))} without.
+- But brands buy only posts that clear their hurdle: deals are {ratio("deals")} and sponsored
+  views {ratio("sponsored_impressions")} times the control's, while brands' spend is
+  {ratio("brand_spend")} of it ({word("brand_spend", "more", "less")}).
+- Customers won through sponsored posts: {ratio("customers")}
+  ({word("customers", "more", "fewer")}); through word of mouth {ratio("customers_wom")}
+  ({word("customers_wom", "more", "fewer")}); all new customers {ratio("customers_all")}
+  ({word("customers_all", "more", "fewer")}).
+- Influencers win {num(influencer_share, ".0%")} of the customers that brands win through
+  posts after the change ({num(control_share, ".0%")} in the control).
+
+Brands anticipate a demotion that starts within a budget period (`docs/ODD.md` 7.31), so the
+demotion arm's "before" window can include days without own promotion."""
+
+
+def results_notes(summary: dict, scenario: dict) -> list[str]:
+    """What looks wrong in this experiment's outputs, for the list of docs/RESULTS.md."""
+    from simulation.results_doc import est
+
+    e = summary["results"]["effects"]
+    notes = []
+    if e["own_impressions"]["demotion_over_control_after"] == 0:
+        spend = e["brand_spend"]
+        notes.append(
+            "**After the algorithm change brands stop promoting rather than promote less**, "
+            "and they spend "
+            f"{est(spend['demotion_over_control_after'], *spend['ci'])} of what they spend "
+            "without the change (`algorithm_change`, section 7)."
+        )
+    return notes

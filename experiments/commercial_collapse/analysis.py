@@ -22,6 +22,7 @@ counts as collapsed when it keeps less than half of what it keeps without deals.
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import numpy as np
@@ -207,6 +208,7 @@ def analyze(sweeps: dict[str, Path], out: Path) -> dict:
         "control_retention": {"mean": ctrl[0], "ci": [ctrl[1], ctrl[2]]},
         "grid": grid.to_dict(orient="records"),
         "collapse_share_by_sensitivity": collapse,
+        "by_share": curves.drop(columns="share_mid").to_dict(orient="records"),
     }
 
 
@@ -225,3 +227,122 @@ def headline(numbers: dict) -> list[str]:
     )
     lines.append(f"commercial share where an account keeps under half, by sensitivity: {cells}")
     return lines
+
+
+# -- docs/RESULTS.md -----------------------------------------------------------------------
+
+#: The figures docs/RESULTS.md shows: file in results/commercial_collapse/ -> name in
+#: docs/figures.
+RESULTS_FIGURES = {
+    "retention_phase_diagram.png": "commercial_collapse_phase.png",
+    "retention_vs_commercial_share.png": "commercial_collapse_share.png",
+}
+
+
+def _bin_label(b: str) -> str:
+    """``(0.1, 0.15]`` -> ``10-15%``."""
+    lo, hi = (float(x) for x in b.strip("([])").split(","))
+    return f"{max(lo, 0) * 100:g}-{hi * 100:g}%"
+
+
+def results_section(summary: dict, scenario: dict) -> str:
+    """The section of docs/RESULTS.md, from the numbers of ``summary.json``."""
+    from simulation.results_doc import est, est_d, num, table
+
+    n = summary["results"]
+    grid = {(int(r["cap"]), float(r["sensitivity"])): r for r in n["grid"]}
+    caps = sorted({c for c, _ in grid})
+    sens = sorted({s for _, s in grid})
+    grid_rows = [
+        [
+            str(c),
+            *[
+                f"{est(grid[c, s]['mean'], grid[c, s]['ci_low'], grid[c, s]['ci_high'])} "
+                f"({grid[c, s]['sponsored_share']:.1%})"
+                for s in sens
+            ],
+        ]
+        for c in caps
+    ]
+    bins = []
+    for r in n["by_share"]:
+        if r["share_bin"] not in bins:
+            bins.append(r["share_bin"])
+    bins.sort(key=lambda b: float(b.strip("([])").split(",")[0]))
+    cell = {(float(r["sensitivity"]), r["share_bin"]): r for r in n["by_share"]}
+
+    def show(s: float, b: str, what: str) -> str:
+        r = cell.get((s, b))
+        return "-" if r is None else num(r[f"mean_{what}"])
+
+    ret_rows = [[f"sensitivity {s:g}", *[show(s, b, "retention") for b in bins]] for s in sens]
+    eng_rows = [[f"sensitivity {s:g}", *[show(s, b, "engagement") for b in bins]] for s in sens]
+    collapse = {float(k): v for k, v in n["collapse_share_by_sensitivity"].items()}
+    words = []
+    for s in sens:
+        v = collapse.get(s)
+        b = next((b for b in bins if v is not None and abs(_mid(b) - v) < 1e-9), None)
+        words.append(
+            f"at sensitivity {s:g} "
+            + ("at no share tried" if v is None else f"from {_bin_label(b)} share")
+        )
+    ordered = [collapse[s] for s in sens if collapse.get(s) is not None]
+    falls = all(a >= b for a, b in itertools.pairwise(ordered)) and len(ordered) > 1
+    if falls:
+        order = "the share where audiences collapse falls with sensitivity"
+    elif not ordered:
+        order = "no audience collapses in the range tried"
+    else:
+        order = "the collapse share does not fall with sensitivity in order"
+    worst = min(n["grid"], key=lambda r: r["mean"])
+    none_s = min(sens)
+    grid_head = ["cap \\ sensitivity", *[f"{s:g}" for s in sens]]
+    worst_est = est(worst["mean"], worst["ci_low"], worst["ci_high"])
+    top = max(caps)
+    head = (
+        "![retention phase diagram](figures/commercial_collapse_phase.png)\n\n"
+        "![retention against commercial share](figures/commercial_collapse_share.png)\n\n"
+        "`influencer-sim experiment commercial_collapse` "
+        "(`results/commercial_collapse/retention_phase_diagram.png`, "
+        "`retention_vs_commercial_share.png`)."
+    )
+    return f"""## 5. The unfollow effect: where audiences collapse
+
+{head}
+With {scenario["brands"]["n_brands"]} brands buying whatever accounts offer and influencers
+taking every offer up to a cap, the sponsored cap ({", ".join(map(str, caps))} posts a period)
+is crossed with follower sensitivity to commercial content ({", ".join(f"{s:g}" for s in sens)};
+{summary["replications"]} replications, {summary["steps"]} days,
+{scenario["population"]["n_followers"]:,} followers). Market retention after the run (followers
+at the end over the start; the control without sponsored posts keeps
+{est_d(n["control_retention"], ".3f")}), with the market-wide sponsored share:
+
+{table(grid_head, grid_rows)}
+
+Market retention falls to {worst_est} at cap
+{worst["cap"]:g} and sensitivity {worst["sensitivity"]:g}; without sensitivity it stays at
+{num(grid[top, none_s]["mean"])} at cap {top} with {grid[top, none_s]["sponsored_share"]:.1%}
+sponsored posts.
+
+Per influencer, retention relative to the same account without deals (the control run of the
+same replicate), by the account's commercial share over the run (- : no account in the bin):
+
+{table(["", *[_bin_label(b) for b in bins]], ret_rows)}
+
+An account keeps less than half its audience {"; ".join(words)}:
+{order}
+(`collapse_share_by_sensitivity` in `summary.json` gives the bins' midpoints). Engagement rate
+relative to the same account without deals:
+
+{table(["", *[_bin_label(b) for b in bins]], eng_rows)}
+
+Demand here is forced (hurdle 0, every offer taken up to the cap); at the defaults influencers
+choose their load and brands buy only above the hurdle (`baseline_market`). An account is
+placed by its mean commercial share over the run, and the highest bins hold the accounts of few
+replicates."""
+
+
+def _mid(b: str) -> float:
+    """The midpoint of a bin's text, as pandas gives it (``Interval.mid``)."""
+    lo, hi = (float(x) for x in b.strip("([])").split(","))
+    return (lo + hi) / 2

@@ -103,6 +103,11 @@ def analyze(sweeps: dict[str, Path], out: Path) -> dict:
             int(k): float(v)
             for k, v in chosen_loads["capacity"].value_counts(normalize=True).items()
         },
+        # the most authentic account at each chosen load: who takes the most deals
+        "largest_authenticity_by_capacity": {
+            int(k): float(v)
+            for k, v in chosen_loads.groupby("capacity")["authenticity"].max().items()
+        },
     }
 
     peaks = {}
@@ -193,3 +198,81 @@ def headline(numbers: dict) -> list[str]:
     )
     lines.append(f"loads chosen in the baseline: mean {c['mean_capacity']:.2f} ({shares})")
     return lines
+
+
+# -- docs/RESULTS.md -----------------------------------------------------------------------
+
+#: The figures docs/RESULTS.md shows: file in results/influencer_balance/ -> name in
+#: docs/figures.
+RESULTS_FIGURES = {"influencer_balance.png": "influencer_balance.png"}
+
+
+def results_section(summary: dict, scenario: dict) -> str:
+    """The section of docs/RESULTS.md, from the numbers of ``summary.json``."""
+    from simulation.results_doc import est, est_row, figure, num, sign_word, table
+
+    n = summary["results"]
+    rows = sorted(n["income_by_load"], key=lambda r: (r["sensitivity"], r["load"]))
+    sens = sorted({float(r["sensitivity"]) for r in rows})
+    loads = sorted({r["load"] for r in rows})
+    cell = {(float(r["sensitivity"]), r["load"]): r for r in rows}
+    body = []
+    for s in sens:
+        body.append(
+            [f"income / period, second half, sens. {s:g}"]
+            + [est_row(cell[s, k], "income_per_period_year2") for k in loads]
+        )
+        body.append([f"retention, sens. {s:g}"] + [num(cell[s, k]["retention"]) for k in loads])
+    lines = []
+    for s in sens:
+        p = {float(k): v for k, v in n["peaks"].items()}[s]
+        t = {float(k): v for k, v in n["turn"].items()}[s]
+        shape = "an inverted U" if p["inverted_u"] else "not an inverted U"
+        turn = sign_word(*t["ci"], "above", "below", neither="away from, not distinguishable from,")
+        best = cell[s, p["peak_load"]]
+        near = [
+            k
+            for k in loads
+            if k != p["peak_load"]
+            and cell[s, k]["income_per_period_year2_hi"] >= best["income_per_period_year2_lo"]
+        ]
+        tie = (
+            f"; the intervals at {' and '.join(f'{k:g}' for k in near)} overlap its" if near else ""
+        )
+        lines.append(
+            f"- At sensitivity {s:g} income in the second half of the run is {shape} in the "
+            f"load: it peaks at {p['peak_load']:g} post{'s' if p['peak_load'] != 1 else ''} a "
+            f"period ({num(p['peak_income'])}{tie}) and "
+            f"is {num(p['income_at_max_load'])} at {max(loads):g}; the peak is "
+            f"{est(t['peak_minus_max_load'], *t['ci'])} {turn} the income at {max(loads):g} "
+            "(paired)."
+        )
+    c = n["chosen"]
+    shares = sorted(c["share_by_capacity"].items(), key=lambda kv: -kv[1])
+    most = ", ".join(f"{float(v):.1%} choose {k}" for k, v in shares)
+    auth = {int(k): v for k, v in c.get("largest_authenticity_by_capacity", {}).items()}
+    top = max(auth, default=None)
+    who = (
+        f"; every account at {top} has authenticity {num(auth[top])} or less"
+        if top is not None and len(auth) > 1
+        else ""
+    )
+    lines.append(
+        f"- In the unforced baseline market micro influencers choose their load: {most} posts "
+        f"a period (mean {num(c['mean_capacity'])}){who}."
+    )
+    head = figure(
+        "influencer_balance", "influencer_balance.png", "influencer_balance.png", "income by load"
+    )
+    return f"""## An influencer's balance: deals against long-run income
+
+{head}
+Every micro influencer forced to take k sponsored posts a period under excess demand
+({summary["steps"]} days, {summary["replications"]} replications,
+{scenario["population"]["n_followers"]:,} followers), income counted at the recognition price
+of each post (so scarcity premiums are left out), in units of the account's starting price;
+a load of k posts with no loss would earn k:
+
+{table(["posts a period (forced)", *[f"{k:g}" for k in loads]], body)}
+
+""" + "\n".join(lines)

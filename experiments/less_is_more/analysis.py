@@ -490,6 +490,10 @@ def analyze(sweeps: dict[str, Path], out: Path) -> dict:
                 found[0].stability = stability(x, y, found[0], seed=int(man["root_seed"]))
             boxes_all += box_rows(found, x, outcome, case)
         numbers[f"{outcome}_share"] = share
+        numbers[f"{outcome}_points"] = len(have)
+        numbers[f"{outcome}_means"] = {
+            side: float(have[c].mean()) for side, c in zip(SIDES, OUTCOMES[outcome], strict=True)
+        }
         numbers[f"{outcome}_mean_difference"] = float(have[col].mean())
         numbers[f"{outcome}_drivers"] = drivers(have, factors, col).to_dict(orient="records")
     numbers["boxes"] = boxes_all
@@ -635,3 +639,81 @@ def headline(numbers: dict) -> list[str]:
                     f"{b['density']:.2f}{held})"
                 )
     return lines
+
+
+# -- docs/RESULTS.md -----------------------------------------------------------------------
+
+#: The figures docs/RESULTS.md shows: file in results/less_is_more/ -> name in docs/figures.
+RESULTS_FIGURES = {"phase_diagram.png": "less_is_more.png"}
+
+
+def results_section(summary: dict, scenario: dict) -> str:
+    """The section of docs/RESULTS.md, from the numbers of ``summary.json``."""
+    from simulation.results_doc import cite, num, table
+
+    n = summary["results"]
+
+    def wins(outcome: str) -> str:
+        share, points = n[f"{outcome}_share"], n[f"{outcome}_points"]
+        micro = round(share["micro"] * points)
+        celeb = round(share["celebrity"] * points)
+        means = n[f"{outcome}_means"]
+        leader = "micro" if micro > celeb else "celebrity"
+        return (
+            f"{leader} portfolios return more in {max(micro, celeb)} of {points} markets "
+            f"(micro ${num(means['micro'])} against celebrity ${num(means['celebrity'])} per "
+            f"dollar on average; the other wins {min(micro, celeb)})"
+        )
+
+    box_rows = [
+        [
+            "sales per $" if b["outcome"] == "sales" else "EMV per $",
+            b["sentence"],
+            num(b["coverage"]),
+            num(b["density"]),
+            "-"
+            if b.get("least_stable") is None
+            else num(b["least_stable"], ".0%").replace("none", "-"),
+        ]
+        for b in n["boxes"]
+    ]
+    drivers = sorted(n["sales_drivers"], key=lambda d: -abs(d["srrc"]))
+    emv = {d["factor"]: d["srrc"] for d in n["emv_drivers"]}
+    driver_rows = [
+        [LABELS[d["factor"]][0], f"{d['srrc']:+.2f}", f"{emv.get(d['factor'], math.nan):+.2f}"]
+        for d in drivers
+    ]
+    r2 = drivers[0]["r2"] if drivers else math.nan
+    r2_emv = n["emv_drivers"][0]["r2"] if n["emv_drivers"] else math.nan
+    prim = cite("friedman-1999", "Friedman & Fisher 1999")
+    return f"""## When is less more? The map of micro against celebrity
+
+![who wins over the two inputs that move the answer most](figures/less_is_more.png)
+
+`influencer-sim experiment less_is_more` (`results/less_is_more/phase_diagram.png`). A Latin
+hypercube of {n["points"]} markets ({summary["replications"]} replicates each, common seeds,
+{scenario["population"]["n_followers"]:,} followers, {summary["steps"]} days) over the price
+curve's exponent, trust in small accounts and in celebrities, overhead per relationship, the
+platform (off or on), how niche the product is, crowding and the sponsored cap, with brands
+made to buy as in `strategy_returns`. PRIM ({prim}) looks for the boxes where each portfolio
+wins.
+
+- **On sales**, {wins("sales")}.
+- **On attention (EMV)**, {wins("emv")}.
+- The replicates agree on the sales winner at {num(n["agree"], ".0%")} of the points.
+
+The boxes (coverage: the share of the outcome's cases inside the box; density: the share of
+the points inside the box that are cases; "comes back": how often its restrictions reappear on
+resampled points):
+
+{table(["outcome", "box", "coverage", "density", "comes back"], box_rows)}
+
+What sets the difference micro - celebrity (standardized rank regression coefficients;
+R² {num(r2)} for sales, {num(r2_emv)} for EMV; the sign says which way an input moves micro's
+lead):
+
+{table(["input", "sales", "EMV"], driver_rows)}
+
+Brands made to buy (hurdle 0, fixed split) are not how brands buy at the defaults; ranges
+beyond the sources are there to find where the answer turns. Method and caveats:
+`experiments/less_is_more/README.md`."""

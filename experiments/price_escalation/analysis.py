@@ -18,6 +18,7 @@ posts go unasked (:func:`simulation.mechanisms.demand_multiplier_update`).
 
 from __future__ import annotations
 
+import tomllib
 from pathlib import Path
 
 import numpy as np
@@ -25,7 +26,7 @@ import pandas as pd
 
 from simulation.experiment import save_figure, save_table
 from simulation.sweep.analysis import summarise
-from simulation.sweep.store import read_table
+from simulation.sweep.store import read_manifest, read_table
 from simulation.vocabulary import TIERS
 
 FACTORS = {"brands__n_brands": "n_brands"}
@@ -121,9 +122,16 @@ def analyze(sweeps: dict[str, Path], out: Path) -> dict:
     ax.set_title("Price escalation by the end of the run, by tier", fontsize=10)
     save_figure(fig, out, "price_end_vs_brands")
 
+    # the first repricing (the end of the first period) and the demand ceiling
+    period = int(tomllib.loads(read_manifest(folder)["base_config"])["run"]["period"])
+    first_period = bands[bands["step"] == period][["n_brands", "tier", "mean"]]
+    ceiling = market.groupby("n_brands")["share_at_max_demand"].max().reset_index()
     return {
         "end_over_start": end.to_dict(orient="records"),
         "deals": deals.to_dict(orient="records"),
+        "period": period,
+        "first_period": first_period.to_dict(orient="records"),
+        "largest_share_at_max_demand": ceiling.to_dict(orient="records"),
     }
 
 
@@ -145,3 +153,128 @@ def headline(numbers: dict) -> list[str]:
         cells = "  ".join(f"{t} {v[t]:.2f}" for t in TIERS if t in v)
         lines.append(f"price at the end / day 1, {b} brands: {cells}  ({deals[b]:,.0f} deals)")
     return lines
+
+
+# -- docs/RESULTS.md -----------------------------------------------------------------------
+
+#: The figures docs/RESULTS.md shows: file in results/price_escalation/ -> name in docs/figures.
+RESULTS_FIGURES = {"price_index_by_tier.png": "price_escalation.png"}
+
+
+def results_section(summary: dict, scenario: dict) -> str:
+    """The section of docs/RESULTS.md, from the numbers of ``summary.json``."""
+    from simulation.results_doc import est, figure, num, table
+
+    n = summary["results"]
+    end = {(int(r["n_brands"]), r["tier"]): r for r in n["end_over_start"]}
+    levels = sorted({b for b, _ in end})
+    tiers = [t for t in TIERS if any((b, t) in end for b in levels)]
+    deals = {int(d["n_brands"]): d["mean"] for d in n["deals"]}
+    rows = [
+        [
+            str(b),
+            *[
+                est(end[b, t]["end_over_start"], end[b, t]["ci_low"], end[b, t]["ci_high"])
+                for t in tiers
+            ],
+            f"{deals[b]:,.0f}",
+        ]
+        for b in levels
+    ]
+    fewest, most = levels[0], levels[-1]
+
+    def moves(t: str) -> str:
+        a, z = end[fewest, t], end[most, t]
+        if z["ci_low"] > a["ci_high"]:
+            return "rise"
+        if z["ci_high"] < a["ci_low"]:
+            return "fall"
+        return "do not move distinguishably"
+
+    rising = [t for t in tiers if moves(t) == "rise"]
+    flat = [t for t in tiers if moves(t) != "rise"]
+    rise = max(rising, key=lambda t: end[most, t]["end_over_start"]) if rising else None
+    floor = scenario["influencers"]["price_demand_min"]
+    at_floor = [
+        t for t in tiers if all(abs(end[b, t]["end_over_start"] - floor) < 0.02 for b in levels)
+    ]
+    fallen, values = _fallen(n)
+    ceiling = max(r["share_at_max_demand"] for r in n["largest_share_at_max_demand"])
+    lines = [
+        f"- Between {fewest} and {most} brands, "
+        + (
+            f"prices **rise** in the {', '.join(rising)} tier{'s' if len(rising) > 1 else ''}"
+            if rising
+            else "prices rise in no tier"
+        )
+        + (f"; {', '.join(flat)} prices do not rise distinguishably" if flat else "")
+        + "."
+    ]
+    if rise:
+        lines.append(
+            f"- The {rise} index ends at "
+            + ", ".join(f"{num(end[b, rise]['end_over_start'])} with {b}" for b in levels)
+            + " brands."
+        )
+    if at_floor:
+        lines.append(
+            f"- **{', '.join(at_floor).capitalize()} prices stay at the floor** "
+            f"(`influencers.price_demand_min` {floor:g} of the recognition price) with any "
+            "number of brands."
+        )
+    if fallen:
+        lines.append(
+            f"- At the first repricing (day {n['period']}) the {', '.join(fallen)} indexes are "
+            f"{num(min(values))} to {num(max(values))} with any number of brands: accounts "
+            "asked for fewer posts than they would take fall towards the floor in one step; "
+            "where demand exceeds what accounts take, prices then climb back."
+        )
+    lines.append(
+        f"- The demand ceiling (`influencers.price_demand_max` "
+        f"{scenario['influencers']['price_demand_max']:g}) "
+        + ("does not bind" if ceiling < 0.01 else "binds")
+        + f": at most {ceiling:.2%} of the accounts of a run reach it."
+    )
+    head = figure(
+        "price_escalation", "price_escalation.png", "price_index_by_tier.png", "price index by tier"
+    )
+    return f"""## 4. Prices rise with competing brands
+
+{head}
+Mean price per post of each tier over {summary["steps"]} days, as an index of day 1, with
+{", ".join(str(b) for b in levels)} brands ({summary["replications"]} replications,
+{scenario["population"]["n_followers"]:,} followers; every brand keeps the baseline's budget,
+strategy mix, hurdle and learning). Price at the end over price on day 1:
+
+{table(["brands", *tiers, "deals"], rows)}
+
+""" + "\n".join(lines)
+
+
+def _fallen(n: dict) -> tuple[list[str], list[float]]:
+    """The tiers whose index is at most 0.6 at the first repricing with every number of
+    brands, and the range of their indexes there."""
+    first: dict[str, list[float]] = {}
+    for r in n["first_period"]:
+        first.setdefault(r["tier"], []).append(r["mean"])
+    fallen = [t for t in TIERS if t in first and max(first[t]) <= 0.6]
+    values = [v for t in fallen for v in first[t]]
+    return fallen, values
+
+
+def results_notes(summary: dict, scenario: dict) -> list[str]:
+    """What looks wrong in this experiment's outputs, for the list of docs/RESULTS.md."""
+    from simulation.results_doc import num
+
+    n = summary["results"]
+    fallen, values = _fallen(n)
+    if not fallen:
+        return []
+    return [
+        "**Prices start at the rate card and most fall to the floor in one step** "
+        f"(`price_escalation`: at the first repricing, day {n['period']}, the {', '.join(fallen)} "
+        f"indexes are {num(min(values))}-{num(max(values))} of their start with any number of "
+        "brands). An account asked for fewer posts than it plans drops from its rate card "
+        "towards its floor at one repricing: the tatonnement step of "
+        "`demand_multiplier_update` as specified, not a bug, but a large one."
+    ]

@@ -16,6 +16,7 @@ and 95% intervals over replications, and the paired difference micro - celebrity
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import numpy as np
@@ -62,7 +63,13 @@ def analyze(sweeps: dict[str, Path], out: Path) -> dict:
     df["platform"] = df["platform"].astype(bool)
     save_table(df.drop(columns="point"), out, "runs")
     keys = ["platform", "overhead", "strategy"]
-    outcomes = ("sales_per_dollar", "emv_per_dollar", "overhead_share", "deals_per_brand")
+    outcomes = (
+        "sales_per_dollar",
+        "emv_per_dollar",
+        "overhead_share",
+        "deals_per_brand",
+        "spend_per_brand",
+    )
     table = summarise_wide(df, keys, outcomes)
     save_table(table, out, "returns_by_strategy")
 
@@ -70,12 +77,16 @@ def analyze(sweeps: dict[str, Path], out: Path) -> dict:
     wide = df.pivot_table(
         index=["platform", "overhead", "replicate"], columns="strategy", values="sales_per_dollar"
     ).reset_index()
-    diffs = []
+    diffs, mixed = [], []
     if {"micro", "celebrity"} <= set(wide.columns):
         wide["micro_minus_celebrity"] = wide["micro"] - wide["celebrity"]
         diffs = summarise(wide, ["platform", "overhead"], "micro_minus_celebrity")
         save_table(diffs, out, "micro_minus_celebrity")
         diffs = diffs.to_dict(orient="records")
+    if {"micro", "mixed"} <= set(wide.columns):
+        wide["mixed_minus_micro"] = wide["mixed"] - wide["micro"]
+        mixed = summarise(wide, ["platform", "overhead"], "mixed_minus_micro")
+        mixed = mixed.to_dict(orient="records")
 
     overheads = sorted(df["overhead"].unique())
     fig, axes = plt.subplots(1, 2, figsize=(12, 4.5))
@@ -116,7 +127,11 @@ def analyze(sweeps: dict[str, Path], out: Path) -> dict:
     r = int(df["replicate"].nunique())
     fig.suptitle(f"Return per dollar by portfolio (mean, 95% CI over R={r})", fontsize=10)
     save_figure(fig, out, "strategy_returns")
-    return {"returns": table.to_dict(orient="records"), "micro_minus_celebrity": diffs}
+    return {
+        "returns": table.to_dict(orient="records"),
+        "micro_minus_celebrity": diffs,
+        "mixed_minus_micro": mixed,
+    }
 
 
 def strategy_colors() -> dict[str, str]:
@@ -138,3 +153,154 @@ def headline(numbers: dict) -> list[str]:
             f"sales per $ at ${o:g} overhead, {'platform' if p else 'no platform'}: {cells}"
         )
     return lines
+
+
+# -- docs/RESULTS.md -----------------------------------------------------------------------
+
+#: The figures docs/RESULTS.md shows: file in results/strategy_returns/ -> name in docs/figures.
+RESULTS_FIGURES = {"strategy_returns.png": "strategy_returns.png"}
+
+
+def results_section(summary: dict, scenario: dict) -> str:
+    """The section of docs/RESULTS.md, from the numbers of ``summary.json``."""
+    from simulation.results_doc import est_ci, est_row, figure, num, sign_word, table
+
+    n = summary["results"]
+    by = {(bool(r["platform"]), float(r["overhead"]), r["strategy"]): r for r in n["returns"]}
+    conds = sorted({(p, o) for p, o, _ in by}, key=lambda c: (c[0], c[1]))
+    overheads = sorted({o for _, o in conds})
+    diff = {(bool(d["platform"]), float(d["overhead"])): d for d in n["micro_minus_celebrity"]}
+    mixed = {(bool(d["platform"]), float(d["overhead"])): d for d in n["mixed_minus_micro"]}
+    order = ("micro", "mixed", "celebrity")
+    sales_rows = [
+        [
+            f"${o:g}",
+            "all brands" if p else "none",
+            *[est_row(by[p, o, k], "sales_per_dollar") for k in order],
+            est_ci(diff[p, o], "+.2f"),
+        ]
+        for p, o in conds
+    ]
+    emv_rows = [
+        [
+            f"${o:g}",
+            "all brands" if p else "none",
+            *[est_row(by[p, o, k], "emv_per_dollar", ".1f") for k in order],
+        ]
+        for p, o in conds
+    ]
+    spend_rows = [
+        [
+            f"${o:g}",
+            "all brands" if p else "none",
+            *[
+                f"${num(by[p, o, k]['spend_per_brand'], ',.0f')}, "
+                f"{num(by[p, o, k]['overhead_share'], '.0%')}"
+                for k in ("micro", "mixed")
+            ],
+            f"${num(by[p, o, 'celebrity']['spend_per_brand'], ',.0f')}, "
+            f"{num(by[p, o, 'celebrity']['deals_per_brand'], '.1f')}",
+        ]
+        for p, o in conds
+    ]
+    lo_ends = [d["ci_low"] for d in diff.values()]
+    every = all(x > 0 for x in lo_ends)
+    beats = (
+        "**Micro beats celebrity in sales per dollar in every condition**"
+        if every
+        else "**Micro does not beat celebrity in sales per dollar in every condition**"
+    )
+    spread = [d["mean"] for d in diff.values()]
+    celeb = [by[(*c, "celebrity")]["sales_per_dollar"] for c in conds]
+    below_even = "all below" if all(x < 1 for x in celeb) else "not all below"
+    first, last = overheads[0], overheads[-1]
+    micro_none = [by[False, o, "micro"]["sales_per_dollar"] for o in overheads]
+    falls = all(a > b for a, b in itertools.pairwise(micro_none))
+    fall = {
+        p: by[p, first, "micro"]["sales_per_dollar"] - by[p, last, "micro"]["sales_per_dollar"]
+        for p in (False, True)
+        if (p, first, "micro") in by
+    }
+    hurt = (
+        f"**Overhead hurts the micro portfolio**: without a platform its sales per dollar "
+        f"{'falls' if falls else 'moves'} from "
+        + " to ".join(num(x) for x in micro_none)
+        + f" as overhead goes from ${first:g} to ${last:g} per relationship per period "
+        f"(overhead {num(by[False, last, 'micro']['overhead_share'], '.0%')} of its spend at "
+        f"${last:g})."
+    )
+    if True in fall:
+        hurt += (
+            f" With the platform it falls by {num(fall[True])} instead of {num(fall[False])}: "
+            f"the platform cuts the overhead "
+            f"({scenario['platform']['overhead_cut']:.0%} of it) for a fee of "
+            f"{scenario['platform']['fee_rate']:.0%} of the price."
+        )
+    vs_mixed = "; ".join(
+        f"{sign_word(mixed[c]['ci_low'], mixed[c]['ci_high'], 'mixed ahead', 'micro ahead')}"
+        " "
+        f"at ${c[1]:g}, {'platform' if c[0] else 'no platform'} ({est_ci(mixed[c], '+.2f')})"
+        for c in conds
+    )
+    micro_emv = [by[(*c, "micro")]["emv_per_dollar"] for c in conds]
+    celeb_emv = [by[(*c, "celebrity")]["emv_per_dollar"] for c in conds]
+    budget = summary["steps"] / scenario["run"]["period"] * scenario["brands"]["budget"]
+    spend0 = by[False, first, "micro"]["spend_per_brand"]
+    return f"""## 2-3. Reach against relationship cost, and platforms
+
+{figure("strategy_returns", "strategy_returns.png", "strategy_returns.png", "strategy returns")}
+{scenario["brands"]["n_brands"]} brands, a third buying only micro accounts, a third only
+celebrities and a third every tier, each with its whole budget and whatever the return
+(`brands.hurdle` {scenario["brands"]["hurdle"]:g}, a fixed split), at relationship overheads
+of {", ".join(f"${o:g}" for o in overheads)} per relationship per period, without and with a
+matching platform ({summary["replications"]} replications, {summary["steps"]} days,
+{scenario["population"]["n_followers"]:,} followers). Sales value per dollar spent, and micro
+minus celebrity paired by replicate:
+
+{table(["overhead", "platform", "micro", "mixed", "celebrity", "micro - celebrity"], sales_rows)}
+
+Earned media value per dollar of influencer spend:
+
+{table(["overhead", "platform", "micro", "mixed", "celebrity"], emv_rows)}
+
+Spend per brand over the run (a budget of about ${budget:,.0f}) with the overhead's share of
+it, and the celebrity brands' posts bought per brand:
+
+{table(["overhead", "platform", "micro", "mixed", "celebrity: spend, posts"], spend_rows)}
+
+- {beats}: micro minus celebrity {num(min(spread), "+.2f")} to {num(max(spread), "+.2f")} of
+  sales per dollar (paired lower ends {num(min(lo_ends), "+.2f")} to
+  {num(max(lo_ends), "+.2f")}). Celebrity posts return {num(min(celeb))} to {num(max(celeb))}
+  of sales per dollar, {below_even} break-even.
+- {hurt}
+- Mixed against micro: {vs_mixed}.
+- Without a platform and without overhead, micro brands spend ${num(spend0, ",.0f")} of their
+  budget: they see `brands.search_breadth` ({scenario["brands"]["search_breadth"]}) new
+  accounts of their category a period, so search, not money, limits how many micro
+  influencers they recruit.
+- Attention tells another story: celebrity brands earn {num(min(celeb_emv), ".1f")} to
+  {num(max(celeb_emv), ".1f")} of EMV per dollar in every condition, micro brands
+  {num(min(micro_emv), ".1f")} to {num(max(micro_emv), ".1f")}.
+
+A hurdle of {scenario["brands"]["hurdle"]:g} and a fixed split are not how brands buy at the
+defaults: this measures what each portfolio returns on a full budget; `baseline_market` shows
+what brands choose."""
+
+
+def results_notes(summary: dict, scenario: dict) -> list[str]:
+    """What looks wrong in this experiment's outputs, for the list of docs/RESULTS.md."""
+    from simulation.results_doc import num
+
+    n = summary["results"]
+    r = {(bool(x["platform"]), float(x["overhead"]), x["strategy"]): x for x in n["returns"]}
+    first = min(o for _, o, _ in r)
+    budget = summary["steps"] / scenario["run"]["period"] * scenario["brands"]["budget"]
+    spend = r[False, first, "micro"]["spend_per_brand"]
+    if not spend < 0.8 * budget:
+        return []
+    return [
+        "**Micro brands without the platform cannot spend their budget** when made to buy "
+        f"(`strategy_returns`: ${num(spend, ',.0f')} of about ${budget:,.0f} at "
+        f"${first:g} overhead): search, not money, limits how many micro influencers a brand "
+        "recruits."
+    ]

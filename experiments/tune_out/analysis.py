@@ -191,3 +191,147 @@ def headline(numbers: dict) -> list[str]:
             + ("not reached" if p is None else f"{p:.1%}")
         )
     return lines
+
+
+# -- docs/RESULTS.md -----------------------------------------------------------------------
+
+#: The figures docs/RESULTS.md shows: file in results/tune_out/ -> name in docs/figures.
+RESULTS_FIGURES = {"tune_out.png": "tune_out.png"}
+
+
+def _variants(numbers: dict) -> dict[str, list[dict]]:
+    by: dict[str, list[dict]] = {}
+    for row in numbers["by_market"]:
+        by.setdefault(row["variant"], []).append(row)
+    return {v: sorted(rows, key=lambda r: r["n_brands"]) for v, rows in by.items()}
+
+
+def results_section(summary: dict, scenario: dict) -> str:
+    """The section of docs/RESULTS.md, from the numbers of ``summary.json``."""
+    from simulation.results_doc import est_row, figure, num, sign_word, table
+
+    n = summary["results"]
+    by = _variants(n)
+    order = [v for v in ("full model", "fatigue only") if v in by]
+    rows = []
+    for v in order:
+        rows.append([f"**{v}**", "", "", "", "", ""])
+        for r in by[v]:
+            rows.append(
+                [
+                    str(int(r["n_brands"])),
+                    f"{r['sponsored_share']:.1%}",
+                    est_row(r, "relative_engagement"),
+                    est_row(r, "relative_conversion"),
+                    num(r["mean_fatigue"], ".3f"),
+                    num(r["sponsored_engagements_per_day"], ",.0f"),
+                ]
+            )
+    lines = []
+    for v in order:
+        lo, hi = by[v][0], by[v][-1]
+        word = sign_word(
+            hi["relative_engagement_lo"], hi["relative_engagement_hi"], "rises", "falls", 1.0
+        )
+        conv = sign_word(
+            hi["relative_conversion_lo"], hi["relative_conversion_hi"], "rises", "falls", 1.0
+        )
+        lines.append(
+            f"- **{v}**: from {lo['sponsored_share']:.1%} to {hi['sponsored_share']:.1%} "
+            f"sponsored share, engagement per sponsored impression {word} "
+            f"({est_row(hi, 'engagement_per_impression', '.2%')} against "
+            f"{est_row(lo, 'engagement_per_impression', '.2%')}; relative "
+            f"{est_row(hi, 'relative_engagement')}), conversion per impression {conv} "
+            f"(relative {est_row(hi, 'relative_conversion')}); mean ad fatigue goes from "
+            f"{num(lo['mean_fatigue'], '.3f')} to {num(hi['mean_fatigue'], '.3f')}."
+        )
+    if set(order) == {"full model", "fatigue only"}:
+        lower = all(
+            f["engagement_per_impression"] < g["engagement_per_impression"]
+            for f, g in zip(by["full model"], by["fatigue only"], strict=False)
+        )
+        lines.append(
+            "- Lost trust adds to fatigue: the full model's engagement per impression is "
+            + (
+                "lower than with fatigue alone at every level."
+                if lower
+                else "not lower than with fatigue alone at every level."
+            )
+        )
+    points = n["tune_out_point"]
+    reached = {v: p for v, p in points.items() if p is not None}
+    if reached:
+        lines.append(
+            "- **The tune-out point** (engagement per sponsored impression halved): "
+            + "; ".join(f"{v} at {p:.1%} sponsored share" for v, p in reached.items())
+            + "."
+        )
+    else:
+        lowest = min(r["relative_engagement"] for v in order for r in by[v])
+        lines.append(
+            "- **The tune-out point, where engagement per sponsored impression halves, is not "
+            f"reached within the range tried** (the lowest mean is {num(lowest)} of the "
+            f"{int(by[order[0]][0]['n_brands'])}-brand market)."
+        )
+    peaks = n["total_engagement_peak"]
+    largest = max(int(r["n_brands"]) for v in order for r in by[v])
+    edge = all(p["n_brands"] == largest for p in peaks.values())
+    lines.append(
+        "- The market's total engagement with sponsored posts "
+        + (
+            f"still rises at {largest} brands: there is no peak in the range."
+            if edge
+            else "peaks inside the range: "
+            + "; ".join(f"{v} at {p['n_brands']} brands" for v, p in peaks.items())
+            + "."
+        )
+    )
+    head = figure("tune_out", "tune_out.png", "tune_out.png", "tune-out")
+    header = [
+        "brands",
+        "sponsored share",
+        "engagement / impression (rel.)",
+        "conversion / impression (rel.)",
+        "mean fatigue",
+        "sponsored engagements per day",
+    ]
+    levels = sorted({int(r["n_brands"]) for v in order for r in by[v]})
+    return (
+        f"""## 6. Saturation: the tune-out point
+
+{head}
+{levels[0]} to {levels[-1]} brands buying whatever myopic influencers offer (up to
+{scenario["influencers"]["sponsored_cap"]} posts a period) set the market-wide sponsored share;
+the full model against "fatigue only" (trust erosion and the off-topic penalty off)
+({summary["replications"]} replications, {summary["steps"]} days,
+{scenario["population"]["n_followers"]:,} followers; outcomes after the first three periods,
+relative to the smallest market of the same variant and replicate):
+
+{table(header, rows)}
+
+"""
+        + "\n".join(lines)
+        + """
+
+The strategist's version of the question, *every brand in the category moves to micro
+influencers*, is the `saturation` scenario against the baseline:
+`influencer-sim compare baseline saturation --replications 10 --steps 730 --followers 40000`;
+its paired answers are in `docs/COMPARE.md` (not regenerated here)."""
+    )
+
+
+def results_not_reproduced(summary: dict) -> list[str]:
+    """The brief's figure this experiment tests and the model does not reproduce, if so."""
+    from simulation.results_doc import num
+
+    n = summary["results"]
+    if any(p is not None for p in n["tune_out_point"].values()):
+        return []
+    by = _variants(n)
+    hi = max(r["sponsored_share"] for rows in by.values() for r in rows)
+    lowest = min(r["relative_engagement"] for rows in by.values() for r in rows)
+    return [
+        "**A tune-out point** (force 6 of the market: followers tune out sponsored content). "
+        "The model shows engagement per sponsored impression falling, but not halving, up to "
+        f"{hi:.0%} sponsored share (lowest {num(lowest)} of the smallest market; section 6)."
+    ]
