@@ -617,7 +617,7 @@ def _not_reproduced(out: Outputs) -> str:
     tune = _analysis("tune_out").results_not_reproduced(out.summaries["tune_out"])
     lines += [f"- {t}" for t in tune]
     return (
-        "## Figures of the brief the model does not reproduce\n\n"
+        "## Published figures the model does not reproduce\n\n"
         "These figures were fitted by no parameter (held out). The model does not reproduce "
         "them, or cannot measure them (from `influencer-sim validate` and the experiments "
         "above); the figures the model does not use at all are listed in `docs/ODD.md` 1.3.\n\n"

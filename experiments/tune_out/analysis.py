@@ -321,7 +321,7 @@ its paired answers are in `docs/COMPARE.md` (not regenerated here)."""
 
 
 def results_not_reproduced(summary: dict) -> list[str]:
-    """The brief's figure this experiment tests and the model does not reproduce, if so."""
+    """The published figure this experiment tests and the model does not reproduce, if so."""
     from simulation.results_doc import num
 
     n = summary["results"]
