@@ -65,7 +65,7 @@ def test_every_section_is_there_with_its_figures(generated):
     assert list(_sections(text)) == list(EXPERIMENTS)
     for heading in (
         "## Calibration, validation, and the classic models the model contains",
-        "## Figures of the brief the model does not reproduce",
+        "## Published figures the model does not reproduce",
         "## What the model does not show, and what looks wrong in the outputs",
     ):
         assert f"\n{heading}\n" in text, heading
