@@ -954,10 +954,19 @@ def _toml_value(v: Any) -> str:
     return str(v)
 
 
+#: Sections left out of :func:`config_to_toml` while at their defaults: an add-on that is off
+#: (no focal brand) writes nothing, so a scenario without it has the same text, hash and sweep
+#: fingerprint as before the section existed, and earlier sweeps still resume.
+OPTIONAL_SECTIONS = ("our_brand",)
+
+
 def config_to_toml(cfg: Config) -> str:
-    """The resolved config as TOML text, every key written (loads back to an equal Config)."""
+    """The resolved config as TOML text, every key written (loads back to an equal Config),
+    except :data:`OPTIONAL_SECTIONS` at their defaults."""
     lines = []
     for name, values in config_to_dict(cfg).items():
+        if name in OPTIONAL_SECTIONS and getattr(cfg, name) == SECTIONS[name]():
+            continue
         lines.append(f"[{name}]")
         lines.extend(f"{k} = {_toml_value(v)}" for k, v in values.items())
         lines.append("")

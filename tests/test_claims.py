@@ -291,7 +291,8 @@ def test_long_run_income_is_an_inverted_u_in_the_deal_load(tmp_path):
     turn = {float(s): t for s, t in n["turn"].items()}[1.0]
     # one replicate: income a period in year 2 peaks at 3 posts, 1.98, and is 0.82 at 8
     # (root seeds 1, 2: the peak at 3 too)
-    assert peak["inverted_u"] and peak["peak_load"] == 3, peak
+    # the README's "peaks at 3-4 posts": a peak inside the loads that earn (not at 1, not at 8)
+    assert peak["inverted_u"] and peak["peak_load"] in (3.0, 4.0), peak
     # income at 3 posts minus at 8, paired: 1.16 (root seeds 1, 2: 1.20, 1.18)
     assert turn["peak_minus_max_load"] > 0.5, turn
     # the loads chosen in the baseline market: 3 posts for 94% (root seeds 1, 2: 94%, 94%)

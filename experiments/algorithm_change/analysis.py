@@ -259,7 +259,7 @@ Demotion over control over the {n["window_days"]} days after the change, paired 
 
 - {own}.
 - Brands' planned share of their budget for own posts is {ratio("budget_share_own")} of the
-  control's ({word("budget_share_own", "more", "budget moves toward influencers")}); on the
+  control's ({word("budget_share_own", "more", "less planned for own posts")}); on the
   last day (day {n["last_day"]}) it is {num(share.get("demotion"))} with the demotion and
   {num(share.get("control"))} without.
 - But brands buy only posts that clear their hurdle: deals are {ratio("deals")} and sponsored

@@ -396,7 +396,7 @@ def results_section(summary: dict, scenario: dict) -> str:
         f"With {summary['replications']} replications, differences of a few percent between "
         "resolutions are not resolved either way."
     )
-    bracket = f" ({big:,} in brackets)" if big != m else ""
+    bracket = f" (in parentheses: {big:,} followers)" if big != m else ""
     floor = scenario["influencers"]["price_demand_min"]
     near_floor = [
         t

@@ -115,11 +115,14 @@ def analyze(sweeps: dict[str, Path], out: Path) -> dict:
         g = g.sort_values("load")
         best = g.loc[g["income_per_period_year2"].idxmax()]
         top = float(g["load"].max())
+        first = float(g.loc[g["load"] > 0, "load"].min())
         peaks[float(s)] = {
             "peak_load": float(best["load"]),
             "peak_income": float(best["income_per_period_year2"]),
             "income_at_max_load": float(g.loc[g["load"] == top, "income_per_period_year2"].iloc[0]),
-            "inverted_u": bool(best["load"] < top and best["load"] > g["load"].min()),
+            # a peak inside the loads that earn anything: income at load 0 is 0 by
+            # definition, so a peak at the smallest positive load is a fall, not a U
+            "inverted_u": bool(first < best["load"] < top),
         }
     # paired test of the turn: income at the peak minus income at the largest load
     turn = {}
@@ -186,8 +189,9 @@ def headline(numbers: dict) -> list[str]:
     for s, p in sorted(numbers["peaks"].items(), key=lambda kv: float(kv[0])):
         t = numbers["turn"].get(s) or numbers["turn"].get(str(s), {})
         lo, hi = t.get("ci", [float("nan")] * 2)
+        posts = "post" if p["peak_load"] == 1 else "posts"
         lines.append(
-            f"sensitivity {float(s):g}: income peaks at {p['peak_load']:g} posts a period "
+            f"sensitivity {float(s):g}: income peaks at {p['peak_load']:g} {posts} a period "
             f"({p['peak_income']:.2f} starting prices), {p['income_at_max_load']:.2f} at the "
             f"largest load; peak - largest {t.get('peak_minus_max_load', float('nan')):+.2f} "
             f"[{lo:.2f}, {hi:.2f}]" + ("" if p["inverted_u"] else " (no inverted U)")
@@ -227,7 +231,13 @@ def results_section(summary: dict, scenario: dict) -> str:
     for s in sens:
         p = {float(k): v for k, v in n["peaks"].items()}[s]
         t = {float(k): v for k, v in n["turn"].items()}[s]
-        shape = "an inverted U" if p["inverted_u"] else "not an inverted U"
+        shape = (
+            "an inverted U"
+            if p["inverted_u"]
+            else "highest at the fewest posts and falling with every post more"
+            if p["peak_load"] == min(k for k in loads if k > 0)
+            else "not an inverted U"
+        )
         turn = sign_word(*t["ci"], "above", "below", neither="away from, not distinguishable from,")
         best = cell[s, p["peak_load"]]
         near = [

@@ -250,13 +250,21 @@ def results_section(summary: dict, scenario: dict) -> str:
             f["engagement_per_impression"] < g["engagement_per_impression"]
             for f, g in zip(by["full model"], by["fatigue only"], strict=False)
         )
+        f0, g0 = by["full model"][0], by["fatigue only"][0]
+        f1, g1 = by["full model"][-1], by["fatigue only"][-1]
+        steeper = f1["relative_engagement_hi"] < g1["relative_engagement_lo"]
+        gentler = f1["relative_engagement_lo"] > g1["relative_engagement_hi"]
         lines.append(
-            "- Lost trust adds to fatigue: the full model's engagement per impression is "
-            + (
-                "lower than with fatigue alone at every level."
-                if lower
-                else "not lower than with fatigue alone at every level."
-            )
+            "- Lost trust and fatigue: the full model's engagement per impression is "
+            + ("lower" if lower else "not lower")
+            + " than with fatigue alone at every level, already at the fewest brands ("
+            + f"{est_row(f0, 'engagement_per_impression', '.2%')} against "
+            + f"{est_row(g0, 'engagement_per_impression', '.2%')}); its relative fall to the "
+            + f"most brands, {est_row(f1, 'relative_engagement')} against "
+            + f"{est_row(g1, 'relative_engagement')} with fatigue alone, is "
+            + ("steeper" if steeper else "gentler" if gentler else "not distinguishable")
+            + ": lost trust lowers the level"
+            + (" and steepens the fall." if steeper else ", not the tune-out.")
         )
     points = n["tune_out_point"]
     reached = {v: p for v, p in points.items() if p is not None}
