@@ -830,6 +830,15 @@ def _report(r: dict) -> str:
     lines = [
         f"# Calibration: {r['name']}",
         "",
+        *(
+            [
+                "**Quick version (`--quick`): a tiny market and design, to check the "
+                "machinery; no conclusions.**",
+                "",
+            ]
+            if r.get("run", {}).get("quick")
+            else []
+        ),
         r["question"],
         "",
         f"Method: {m['name']} ({'; '.join(m['references'])}). {m['design_points']} design "

@@ -271,6 +271,8 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         f"{res['check_distance']['defaults']:.3g} at the defaults; "
         f"fit in {res['out']}/fit/report.md"
     )
+    if args.quick:
+        print("  quick: a tiny market and design, to check the machinery; no conclusions")
     for p in res["parameters"]:
         where = "inside" if p["default_inside"] else f"OUTSIDE by {p['default_outside_by']:+.3g}"
         print(

@@ -261,6 +261,7 @@ def test_quick_calibration_writes_a_whole_fit(quick):
     for name in ("fit.json", "parameters.csv", "targets.csv", "samples.csv", "report.md"):
         assert (fit / name).stat().st_size > 0
     assert (fit / "calibration.png").stat().st_size > 10_000
+    assert "**Quick version (`--quick`)" in (fit / "report.md").read_text()  # not a result
     data = json.loads((fit / "fit.json").read_text())
     keys = [p["parameter"] for p in data["parameters"]]
     assert keys == list(cal.load_targets(SHIPPED).keys)
