@@ -479,6 +479,8 @@ def test_bad_sweep_files_give_one_line_errors(tiny, tmp_path, capsys, sets, msg)
     err = capsys.readouterr().err
     assert err.startswith("influencer-sim: error: ") and err.count("\n") == 1, err
     assert msg in err, err
+    if "error: --set " not in err:  # a mistake in the file (not in --set) names the file
+        assert err.startswith(f"influencer-sim: error: {tiny}: "), err
     assert not (tmp_path / "o").exists()
 
 

@@ -502,9 +502,15 @@ def load_sweep(
     ``quick`` applies the file's ``[quick]`` table first (:func:`apply_quick`)."""
     path = Path(path)
     text, data = read_toml(path, "sweep file", SweepError)
-    if quick:
-        data = apply_quick(data, path)
-    return sweep_from_dict(data, path=path, text=text, overrides=overrides, quick=quick)
+    try:
+        if quick:
+            data = apply_quick(data, path)
+        return sweep_from_dict(data, path=path, text=text, overrides=overrides, quick=quick)
+    except SweepError as err:  # name the file, unless the line already does or is --set's
+        line = str(err)
+        if line.startswith((str(path), "--set")):
+            raise
+        raise SweepError(f"{path}: {line}") from None
 
 
 def apply_quick(data: dict, path: str | Path = "sweep.toml") -> dict:
