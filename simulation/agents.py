@@ -336,10 +336,15 @@ class Brand(mesa.Agent):
         )
 
     @property
-    def sales_value(self) -> float:
-        """Margin on every customer won: through its own posts, sponsored posts and the word
+    def customers_won(self) -> float:
+        """Every customer won (people): through its own posts, sponsored posts and the word
         of mouth that followed them."""
-        return float((self.customers.sum() + self.wom_customers) * self.model.cfg.brands.margin)
+        return float(self.customers.sum()) + self.wom_customers
+
+    @property
+    def sales_value(self) -> float:
+        """Margin on every customer won (:attr:`customers_won`)."""
+        return self.customers_won * self.model.cfg.brands.margin
 
     @property
     def return_per_dollar(self) -> float:

@@ -61,6 +61,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _ratio(x: float | None) -> str:
+    """A ratio of the run's lines: two decimals, ``-`` for none."""
+    return "-" if x is None else f"{x:.2f}"
+
+
 def run_report(s: dict) -> str:
     """The headline answers of a run, in plain lines: prices, costs and returns by tier and
     strategy, the steady-state check, the audience (from ``summary.json``)."""
@@ -68,9 +73,6 @@ def run_report(s: dict) -> str:
 
     def money(x):
         return "-" if x is None else f"${x:,.2f}" if x < 100 else f"${x:,.0f}"
-
-    def ratio(x):
-        return "-" if x is None else f"{x:.2f}"
 
     ss = s["steady_state"]
     drift = ", ".join(f"{t} {v:+.1%}" for t, v in ss["price_drift"].items() if v is not None)
@@ -84,9 +86,9 @@ def run_report(s: dict) -> str:
         "cost per engagement (all in, with fees and overhead): "
         + "  ".join(f"{t} {money(s['cost_per_engagement_all_in_by_tier'][t])}" for t in TIERS),
         "sales per $ by strategy:   "
-        + "  ".join(f"{k} {ratio(s['sales_per_dollar_by_strategy'][k])}" for k in STRATEGIES),
+        + "  ".join(f"{k} {_ratio(s['sales_per_dollar_by_strategy'][k])}" for k in STRATEGIES),
         "earned media value per $ of influencer spend: "
-        + "  ".join(f"{k} {ratio(s['return_per_dollar_by_strategy'][k])}" for k in STRATEGIES),
+        + "  ".join(f"{k} {_ratio(s['return_per_dollar_by_strategy'][k])}" for k in STRATEGIES),
         "budget used / unspent by strategy: "
         + "  ".join(
             f"{k} -"  # no brand of this strategy
@@ -103,7 +105,7 @@ def run_report(s: dict) -> str:
             and s["sales_per_dollar_by_strategy"][k] is not None
         ),
         f"customers won: {s['customers']:,.0f} people; adopted share {s['adopted_share_end']:.1%}; "
-        f"follower retention {ratio(s['follower_retention'])}; people who unfollowed someone "
+        f"follower retention {_ratio(s['follower_retention'])}; people who unfollowed someone "
         f"{s['unfollowed_share']:.1%}",
     ]
     lines += our_brand_report(s["our_brand"])
@@ -119,18 +121,15 @@ def our_brand_report(o: dict) -> list[str]:
     def money(x):
         return f"${x:,.0f}"
 
-    def ratio(x):
-        return "-" if x is None else f"{x:.2f}"
-
     used = o["budget_used_share"]
     return [
         f"our brand: spent {money(o['budget_used'])} of {money(o['budget'])} budgeted"
         + (f" ({used:.0%})" if used is not None else "")
         + f"; {o['deals']:,.0f} sponsored posts in {o['relationships']:,.0f} relationship-periods"
         f"; {o['customers']:,.0f} customers won",
-        f"our brand: sales per $ {ratio(o['sales_per_dollar'])} (peers "
-        f"{ratio(o['peers_sales_per_dollar'])}); earned media value per $ of influencer spend "
-        f"{ratio(o['return_per_dollar'])} (peers {ratio(o['peers_return_per_dollar'])}); peers "
+        f"our brand: sales per $ {_ratio(o['sales_per_dollar'])} (peers "
+        f"{_ratio(o['peers_sales_per_dollar'])}); earned media value per $ of influencer spend "
+        f"{_ratio(o['return_per_dollar'])} (peers {_ratio(o['peers_return_per_dollar'])}); peers "
         "are the market's brands of its strategy",
         *(
             ["note: our brand had no budget (our_brand.budget = 0)"]

@@ -209,10 +209,14 @@ OUR_BRAND_OVERLAY = Overlay(
 )
 
 
+def has_our_brand(configs: list[Config]) -> bool:
+    """Whether any of the scenarios has our brand (``[our_brand]``)."""
+    return any(c.our_brand.strategy != "none" for c in configs)
+
+
 def overlays_for(configs: list[Config]) -> tuple[Overlay, ...]:
     """:data:`OVERLAYS`, then :data:`OUR_BRAND_OVERLAY` if any scenario has our brand."""
-    ours = any(c.our_brand.strategy != "none" for c in configs)
-    return OVERLAYS + ((OUR_BRAND_OVERLAY,) if ours else ())
+    return OVERLAYS + ((OUR_BRAND_OVERLAY,) if has_our_brand(configs) else ())
 
 
 #: Dot charts of end-of-run outcomes by tier: file, summary key family, title.
@@ -321,8 +325,7 @@ class Plan:
 
 def outcomes_for(configs: list[Config]) -> tuple[tuple[str, str, str], ...]:
     """:data:`HEADLINE`, then :data:`OUR_BRAND_HEADLINE` if any scenario has our brand."""
-    ours = any(c.our_brand.strategy != "none" for c in configs)
-    return HEADLINE + (OUR_BRAND_HEADLINE if ours else ())
+    return HEADLINE + (OUR_BRAND_HEADLINE if has_our_brand(configs) else ())
 
 
 def plan_comparison(
@@ -855,7 +858,7 @@ def _markdown(plan: Plan, values: pd.DataFrame, diffs: pd.DataFrame, figures: li
                 "are the market's brands of its strategy, and the outcomes by strategy above "
                 "leave it out. A scenario without our brand shows *none* for its rows.",
             ]
-            if any(s.config.our_brand.strategy != "none" for s in sc)
+            if has_our_brand([s.config for s in sc])
             else []
         ),
         "- **Model, not forecast.** These are outcomes of the simulated market at its calibrated "

@@ -861,7 +861,7 @@ def record(model: MarketModel, r: DayResult, audience: np.ndarray, inputs: DayIn
         )
     if st.our >= 0:
         ours = brands[st.our]
-        won = float(ours.customers.sum()) + ours.wom_customers
+        won = ours.customers_won
         m["our_brand_spend"] = ours.spend - tot["our_spend"]
         m["our_brand_customers"] = won - tot["our_customers"]
         m["our_brand_sales_per_dollar"] = _ratio(ours.sales_value, ours.spend)
@@ -1034,7 +1034,7 @@ def brand_table(model: MarketModel) -> pd.DataFrame:
             "customers_sponsored": float(b.customers[TIER_CHANNELS].sum()),
             "customers_own": float(b.customers[OWN]),
             "customers_wom": b.wom_customers,
-            "customers": float(b.customers.sum()) + b.wom_customers,
+            "customers": b.customers_won,
             "earned_value": b.earned_value,
             "sales_value": b.sales_value,
             "return_per_dollar": b.return_per_dollar,

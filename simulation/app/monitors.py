@@ -227,7 +227,6 @@ def monitors(model) -> dict[str, list[Monitor]]:
     if st.our >= 0:
         ours = model.brand(st.our)
         spent, budgeted = ours.spend, float(ours.budgeted.sum())
-        won = float(ours.customers.sum()) + ours.wom_customers
         money += [
             Monitor(
                 "our brand: sales per $",
@@ -245,7 +244,7 @@ def monitors(model) -> dict[str, list[Monitor]]:
             ),
             Monitor(
                 "our brand: customers",
-                people(won),
+                people(ours.customers_won),
                 OUR_BRAND_COLOR,
                 "people who bought our brand's product, through every channel and word of mouth",
             ),
